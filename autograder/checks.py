@@ -1,0 +1,493 @@
+"""How one case of a task is judged.
+
+Each kind of task (``Task.check``) has two parts:
+
+- ``expected``: what the reference gives on the case's inputs (the values a
+  function must return, the gradients a backward must find). The grader computes
+  it live from ``solutions/``; the release command stores it for the public
+  cases, so that a student's self-check needs no reference code.
+- ``judge``: calls the student's code through a runner and raises ``Failed``
+  with the first thing that is wrong, what was expected, and a hint.
+
+Gradients are checked twice: against the reference's backward (which says where
+they are wrong) and against numerical gradients of a forward pass (the
+reference's when grading, the student's own in the self-check), so a wrong
+forward never costs the backward task.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import gradcheck
+from .child import StudentError
+from .hints import Clue, diagnose
+from .inputs import Seed, describe
+from .protocol import Opaque
+from .runner import Outcome, Runner
+from .spec import Case, Task
+
+RTOL, ATOL = 1e-6, 1e-9  # forward values: the same float64 formula, computed another way
+
+
+class Failed(Exception):
+    """A case failed: ``message`` says what and ``hint`` the likely mistake."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+class Reference:
+    """The trusted reference functions, imported from ``solutions/``."""
+
+    def function(self, qualname: str) -> Callable[..., Any]:
+        module, name = qualname.split(".")
+        return getattr(importlib.import_module(f"solutions.{module}"), name)
+
+
+@dataclass
+class Context:
+    """What a judge works with. ``reference`` is None in the student's self-check."""
+
+    runner: Runner
+    reference: Reference | None = None
+    gradcheck: str = "both"  # "full", "directional" or "both"
+    full_limit: int = 400  # the element-wise check runs on arrays up to this size
+    warnings: list[str] = field(default_factory=list)
+    output: list[str] = field(default_factory=list)
+
+    def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
+             global_seed: int | None = None, role: str = "") -> Outcome:
+        outcome = self.runner.call(function, args, keep, global_seed)
+        self.warnings += outcome.warnings
+        if outcome.output:
+            self.output.append(outcome.output)
+        if outcome.error is not None:
+            raise Failed(*_error_message(function.split(".")[1], outcome.error, role))
+        return outcome
+
+    def numeric(self, function: str) -> Callable[..., Any]:
+        """The forward pass whose numerical gradients are the truth."""
+        if self.reference is not None:
+            return self.reference.function(function)
+
+        def student(*args: Any) -> Any:
+            return self.call(function, list(args), role="needed for the numerical gradient").value
+
+        return student
+
+
+def _error_message(name: str, error: StudentError, role: str) -> tuple[str, str]:
+    where = f" ({role})" if role else ""
+    trace = f"\n{error.trace}" if error.trace else ""
+    if error.type_name == "NotImplementedError":
+        return f"{name}(){where} is not written yet: it raised NotImplementedError.", ""
+    if error.type_name in ("MissingModule", "MissingFunction", "Timeout", "Crash", "BadResult"):
+        return f"{error.message}{where}.", ""
+    return f"{name}(){where} raised {error.type_name}: {error.message}{trace}", ""
+
+
+# --- comparing returned values -----------------------------------------------------------------
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Opaque):
+        return repr(value)
+    if isinstance(value, np.ndarray):
+        return f"an ndarray of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def unpack(value: Any, returns: str | tuple[str, ...], function: str) -> dict[str, Any]:
+    """Name the returned values; a wrong structure fails with what was expected."""
+    if isinstance(returns, str):
+        return {returns: value}
+    if not isinstance(value, tuple | list) or len(value) != len(returns):
+        raise Failed(f"{function}() should return a tuple of {len(returns)} values ({', '.join(returns)}); "
+                     f"it returned {_kind(value) if not isinstance(value, tuple | list) else f'{len(value)} values'}.")
+    return dict(zip(returns, value))
+
+
+def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: Clue | None = None,
+            public: bool = False) -> None:
+    """Check type, shape, finiteness and value of ``got`` against ``want``."""
+    clue = clue or Clue(name, {})
+    clue.name = name
+    if isinstance(want, np.ndarray):
+        if not isinstance(got, np.ndarray):
+            raise Failed(f"{name} should be an ndarray of shape {want.shape}; it is {_kind(got)}.")
+        if got.shape != want.shape:
+            raise Failed(f"{name} has shape {got.shape}; expected {want.shape}.", diagnose(hints, got, want, clue))
+        if got.dtype.kind not in "biuf":
+            raise Failed(f"{name} has dtype {got.dtype}; expected a numeric array.")
+        if not np.all(np.isfinite(got)):
+            raise Failed(f"{name} contains {int(np.sum(~np.isfinite(got)))} NaN or infinite values.",
+                         "look for a division by zero or an overflow (np.exp of a large number).")
+        wrong = ~np.isclose(got, want, rtol=RTOL, atol=ATOL)
+        if wrong.any():
+            worst = np.unravel_index(int(np.argmax(np.abs(got - want) * wrong)), want.shape)
+            detail = (f" (got {got[worst]:.6g}, expected {want[worst]:.6g})" if public else "")
+            raise Failed(f"{name}: {int(wrong.sum())} of {want.size} values are wrong; the largest error is "
+                         f"{float(np.abs(got - want)[worst]):.3g} at index {tuple(int(i) for i in worst)}{detail}, "
+                         f"relative error {gradcheck.rel_error(got, want):.2g}.",
+                         diagnose(hints, got, want, clue))
+    elif isinstance(want, bool):
+        if got is not want:
+            raise Failed(f"{name} should be {want}; it is {got!r}.")
+    elif isinstance(want, int):
+        if not isinstance(got, int) or isinstance(got, bool):
+            raise Failed(f"{name} should be an int; it is {_kind(got)}" +
+                         (" (use integer division //)." if isinstance(got, float) else "."))
+        if got != want:
+            raise Failed(f"{name} is {got}" + (f"; expected {want}." if public else "; that is not right."))
+    elif isinstance(want, float):
+        if not isinstance(got, int | float) or isinstance(got, bool):
+            raise Failed(f"{name} should be a Python float; it is {_kind(got)} (convert with float(...)).")
+        if not np.isfinite(got):
+            raise Failed(f"{name} is {got}.", "look for a log of zero or an overflow.")
+        if not np.isclose(got, want, rtol=RTOL, atol=ATOL):
+            detail = f"; expected {want:.8g}" if public else ""
+            hint = diagnose(hints, np.array(got), np.array(want), clue)
+            raise Failed(f"{name} is {got:.8g}{detail}: relative error {gradcheck.rel_error(got, want):.2g}.", hint)
+    elif isinstance(want, str):
+        if got != want:
+            raise Failed(f"{name} is {got!r}" + (f"; expected {want!r}." if public else "; that is not right."))
+    elif isinstance(want, list | tuple):
+        if not isinstance(got, list | tuple) or len(got) != len(want):
+            raise Failed(f"{name} should be a list of {len(want)} arrays; it is {_kind(got)}"
+                         + (f" of length {len(got)}." if isinstance(got, list | tuple) else "."))
+        hint = diagnose(hints, got, want, clue) if len(want) and isinstance(want[0], np.ndarray) else ""
+        for k, (g, w) in enumerate(zip(got, want)):
+            try:
+                compare(f"{name}[{k}]", g, w, hints, Clue(f"{name}[{k}]", clue.inputs, clue.reference), public)
+            except Failed as failed:
+                raise Failed(failed.message, hint or failed.hint) from None
+    elif isinstance(want, dict):
+        if not isinstance(got, dict) or set(got) != set(want):
+            raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {_kind(got)}"
+                         + (f" with keys {sorted(got)}." if isinstance(got, dict) else "."))
+        for key in want:
+            compare(f"{name}[{key!r}]", got[key], want[key], hints, Clue(key, clue.inputs, clue.reference), public)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and \
+            bool(np.array_equal(a, b))
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return True
+
+
+def check_inputs_unchanged(function: str, names: list[str], before: list[Any], outcome: Outcome) -> None:
+    for name, old, new in zip(names, before, outcome.args_after):
+        if new is not None and not _same(old, new):
+            raise Failed(f"{function}() changed its input {name} in place.",
+                         "never modify an argument: work on a copy (x.copy()) or build new arrays "
+                         "(x = x + 1 instead of x += 1).")
+
+
+# --- the kinds of task -------------------------------------------------------------------------
+
+def _returns(task: Task) -> str | tuple[str, ...]:
+    return task.options["returns"]
+
+
+def _keep(returns: str | tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(i for i, n in enumerate(returns) if n == "cache") if isinstance(returns, tuple) else ()
+
+
+def _values(named: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in named.items() if k != "cache"}
+
+
+def _reference_call(ref: Reference, task_function: str, inputs: dict[str, Any]) -> Any:
+    from .inputs import to_generators
+
+    return ref.function(task_function)(*to_generators(list(inputs.values())))
+
+
+def expected_value(ref: Reference, task: Task, inputs: dict[str, Any], rng: np.random.Generator) -> dict:
+    return _values(unpack(_reference_call(ref, task.name, inputs), _returns(task), task.function))
+
+
+def judge_value(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> None:
+    returns = _returns(task)
+    args = list(inputs.values())
+    outcome = ctx.call(task.name, args, _keep(returns))
+    got = _values(unpack(outcome.value, returns, task.function))
+    reference = ctx.reference.function(task.name) if ctx.reference else None
+    for name, want in expected.items():
+        compare(name, got[name], want, task.options.get("hints", ()), Clue(name, inputs, reference), case.public)
+    check_inputs_unchanged(task.function, list(inputs), args, outcome)
+
+
+def _wrt_paths(task: Task, inputs: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(argument, key) pairs to differentiate; a dict argument contributes each of its keys."""
+    paths = []
+    for name in task.options["wrt"]:
+        value = inputs[name]
+        paths += [(name, key) for key in value] if isinstance(value, dict) else [(name, None)]
+    return paths
+
+
+def _grad_name(path: tuple[str, str | None]) -> str:
+    return f"d{path[1] or path[0]}"
+
+
+def _replaced(inputs: dict[str, Any], path: tuple[str, str | None], value: np.ndarray) -> list[Any]:
+    name, key = path
+    new = dict(inputs)
+    new[name] = dict(inputs[name], **{key: value}) if key else value
+    return list(new.values())
+
+
+def _numerical_check(ctx: Context, name: str, f: Callable[[np.ndarray], float], x: np.ndarray,
+                     grad: np.ndarray) -> None:
+    """Compare one analytic gradient with numerical ones; fail with the worst element or direction."""
+    modes = {"both": ("directional", "full"), "full": ("full",), "directional": ("directional",)}[ctx.gradcheck]
+    for mode in modes:
+        if mode == "full" and x.size > ctx.full_limit and ctx.gradcheck == "both":
+            continue
+        result = (gradcheck.full_check(f, x, grad) if mode == "full"
+                  else gradcheck.directional_check(f, x, grad, directions=3, seed=x.size))
+        if not result.ok:
+            where = (f"at index {result.worst_index}" if mode == "full"
+                     else f"along random direction #{result.worst_index}")
+            raise Failed(f"{name} (shape {x.shape}) disagrees with the numerical gradient {where}: "
+                         f"analytic {result.analytic:.6g}, numerical {result.numeric:.6g}, "
+                         f"relative error {result.rel_error:.2g} ({mode} check).")
+
+
+def _scalar_from(outputs: Any, returns: str | tuple[str, ...], upstream: list[np.ndarray]) -> float:
+    named = unpack(outputs, returns, "forward")
+    values = [v for k, v in named.items() if k != "cache"]
+    if not all(isinstance(v, np.ndarray) and v.shape == u.shape for v, u in zip(values, upstream)):
+        raise Failed("the forward pass returned values of the wrong shape, so its numerical gradient "
+                     "cannot be taken.")
+    return float(sum(np.sum(v * u) for v, u in zip(values, upstream)))
+
+
+def expected_backward(ref: Reference, task: Task, inputs: dict[str, Any], rng: np.random.Generator) -> dict:
+    returns = task.options["returns"]
+    named = unpack(_reference_call(ref, task.options["forward"], inputs), returns, "forward")
+    upstream = [rng.standard_normal(np.shape(v)) for k, v in named.items() if k != "cache"]
+    grads = ref.function(task.name)(*upstream, named["cache"])
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    return {"upstream": upstream, "grads": dict(zip(map(_grad_name, _wrt_paths(task, inputs)), grads))}
+
+
+def judge_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> None:
+    forward, returns = task.options["forward"], task.options["returns"]
+    args = list(inputs.values())
+    fwd = ctx.call(forward, args, _keep(returns), role=f"needed to test {task.function}")
+    cache = unpack(fwd.value, returns, forward.split(".")[1])["cache"]
+    upstream = expected["upstream"]
+    names = list(expected["grads"])
+    outcome = ctx.call(task.name, [*upstream, cache])
+    got = unpack(outcome.value, tuple(names) if len(names) > 1 else names[0], task.function)
+    again = ctx.call(task.name, [*upstream, cache])
+    check_inputs_unchanged(forward.split(".")[1], list(inputs), args, fwd)
+    check_inputs_unchanged(task.function, [f"upstream gradient {i}" for i in range(len(upstream))] + ["cache"],
+                           upstream, outcome)
+    reference = ctx.reference.function(forward) if ctx.reference else None
+    wrong = [n for n in names if not (isinstance(got[n], np.ndarray) and got[n].shape == expected["grads"][n].shape
+                                      and np.allclose(got[n], expected["grads"][n], rtol=RTOL, atol=1e-8))]
+    extra = {"upstream": upstream[0], "size": inputs.get("size"), "stride": inputs.get("stride"),
+             "all_wrong": len(wrong) == len(names) > 2, "dx_right": "dx" in names and "dx" not in wrong}
+    for path in _wrt_paths(task, inputs):
+        name = _grad_name(path)
+        compare(name, got[name], expected["grads"][name], task.options.get("hints", ()),
+                Clue(name, inputs, reference, extra), case.public)
+        fn = ctx.numeric(forward)
+        x = inputs[path[0]][path[1]] if path[1] else inputs[path[0]]
+        _numerical_check(ctx, name, lambda v, p=path: _scalar_from(fn(*_replaced(inputs, p, v)), returns, upstream),
+                         x, got[name])
+    if not _same(unpack(again.value, tuple(names) if len(names) > 1 else names[0], task.function), got):
+        raise Failed(f"calling {task.function}() twice with the same cache gave different results.",
+                     "the backward pass must not change its cache (no in-place updates of cached arrays).")
+
+
+def expected_loss_grad(ref: Reference, task: Task, inputs: dict[str, Any], rng: np.random.Generator) -> dict:
+    return expected_value(ref, task, inputs, rng)
+
+
+def judge_loss_grad(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> None:
+    """A function returning (loss, gradient of the loss): values, and the gradient numerically."""
+    judge_value(ctx, task, case, inputs, expected)
+    loss_name, grad_name = _returns(task)
+    got = ctx.call(task.name, list(inputs.values())).value[1]
+    fn = ctx.numeric(task.name)
+    for path in _wrt_paths(task, inputs):
+        grad = got[path[1]] if path[1] else got
+        x = inputs[path[0]][path[1]] if path[1] else inputs[path[0]]
+
+        def loss(v: np.ndarray, p: tuple[str, str | None] = path) -> float:
+            value = fn(*_replaced(inputs, p, v))
+            if not isinstance(value, tuple | list) or not isinstance(value[0], int | float):
+                raise Failed(f"{task.function}() must return the loss as a float first.")
+            return float(value[0])
+
+        _numerical_check(ctx, f"{grad_name}[{path[1]!r}]" if path[1] else grad_name, loss, x, grad)
+
+
+# --- dropout: judged by its properties (the student's mask need not be the reference's) ----------
+
+def _binomial_ok(dropped: int, n: int, p: float) -> tuple[bool, str]:
+    """Is ``dropped`` a plausible draw of Binomial(n, p)? Five standard deviations (p ~ 6e-7)."""
+    sd = np.sqrt(n * p * (1 - p))
+    ok = abs(dropped - n * p) <= 5 * sd + 1e-9
+    return bool(ok), f"{dropped} of {n} dropped ({dropped / n:.3f}); expected {p:.3f} +- {5 * sd / n:.3f}"
+
+
+def _expect_reproducible(ctx: Context, task: Task, args: list[Any], first: np.ndarray) -> None:
+    seed = next(a for a in args if isinstance(a, Seed))
+    again = ctx.call(task.name, args, global_seed=12345).value
+    other_global = ctx.call(task.name, args, global_seed=54321).value
+    first, again, other_global = (v[0] if isinstance(v, tuple) else v for v in (first, again, other_global))
+    if not (_same(first, again) and _same(again, other_global)):
+        raise Failed(f"the same rng seed ({seed.seed}) gave different results.",
+                     "draw every random number from the rng argument (rng.random(...)), never from np.random.")
+
+
+def expected_nothing(ref: Reference, task: Task, inputs: dict[str, Any], rng: np.random.Generator) -> dict:
+    return {}
+
+
+def judge_dropout_mask(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> None:
+    args = list(inputs.values())
+    mask = ctx.call(task.name, args).value
+    shape, p = tuple(inputs["shape"]), inputs["p"]
+    if not isinstance(mask, np.ndarray) or mask.shape != shape:
+        raise Failed(f"the mask should be an ndarray of shape {shape}; it is {_kind(mask)}.")
+    if mask.dtype != bool:
+        raise Failed(f"the mask should be a bool array (True = kept); its dtype is {mask.dtype}.",
+                     "a comparison such as rng.random(shape) >= p gives a bool array.")
+    ok, detail = _binomial_ok(int(mask.size - mask.sum()), mask.size, p)
+    if not ok:
+        flipped, _ = _binomial_ok(int(mask.size - mask.sum()), mask.size, 1 - p)
+        raise Failed(f"wrong fraction dropped: {detail}.",
+                     "p is the fraction DROPPED (True = kept with probability 1 - p)." if flipped else "")
+    _expect_reproducible(ctx, task, args, mask)
+
+
+def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> None:
+    args = list(inputs.values())
+    outcome = ctx.call(task.name, args, keep=(1,))
+    out = unpack(outcome.value, ("out", "cache"), task.function)["out"]
+    x, p = inputs["x"], inputs["p"]
+    check_inputs_unchanged(task.function, list(inputs), args, outcome)
+    if not inputs["train"]:
+        compare("out at test time (train=False)", out, x, ())
+        if not np.allclose(out, x):
+            raise Failed("at test time out must equal x.")
+        return
+    if not isinstance(out, np.ndarray) or out.shape != x.shape:
+        raise Failed(f"out should be an ndarray of shape {x.shape}; it is {_kind(out)}.")
+    kept = out != 0
+    if not np.allclose(out[kept], x[kept] / (1 - p), rtol=1e-9, atol=0):
+        unscaled = np.allclose(out[kept], x[kept], rtol=1e-9, atol=0)
+        raise Failed("the kept units of out are not x / (1 - p).",
+                     "that is non-inverted dropout: divide the kept units by (1 - p) so that E[out] = x."
+                     if unscaled else "out must be x * mask / (1 - p).")
+    ok, detail = _binomial_ok(int((~kept).sum()), x.size, p)
+    if not ok:
+        raise Failed(f"wrong fraction dropped: {detail}.", "p is the fraction DROPPED, not the fraction kept.")
+    _expect_reproducible(ctx, task, args, out)
+
+
+def judge_dropout_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> None:
+    args = list(inputs.values())
+    fwd = ctx.call("dropout.dropout_forward", args, keep=(1,), role="needed to test dropout_backward")
+    out, cache = unpack(fwd.value, ("out", "cache"), "dropout_forward").values()
+    x = inputs["x"]
+    if not isinstance(out, np.ndarray) or out.shape != x.shape:
+        raise Failed("dropout_forward() returned no usable out, so its backward cannot be tested.")
+    dout = np.random.default_rng(x.size).standard_normal(x.shape)
+    dx = ctx.call(task.name, [dout, cache]).value
+    again = ctx.call(task.name, [dout, cache]).value
+    # The forward is x times a fixed mask and scale, so its exact derivative is out / x.
+    want = dout * out / x
+    compare("dx", dx, want, ("factor", "zero"), Clue("dx", inputs))
+    if not _same(dx, again):
+        raise Failed("calling dropout_backward() twice with the same cache gave different results.",
+                     "reuse the forward pass's mask from the cache; never draw a new one.")
+
+
+# --- the char-RNN: does the student's network learn "hello"? -------------------------------------
+
+def greedy_text(params: dict[str, np.ndarray], vocab: str, start: str, length: int) -> str:
+    """The grader's own greedy continuation, to judge a student's trained parameters."""
+    text, h = start, np.zeros(params["Wh"].shape[0])
+    for _ in range(length - 1):
+        x = np.eye(len(vocab))[vocab.index(text[-1])]
+        h = np.tanh(x @ params["Wx"] + h @ params["Wh"] + params["b"])
+        text += vocab[int(np.argmax(h @ params["Why"] + params["by"]))]
+    return text
+
+
+def judge_char_rnn_train(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> None:
+    value = ctx.call(task.name, list(inputs.values())).value
+    params, vocab, losses = unpack(value, ("params", "vocab", "losses"), task.function).values()
+    text, steps = inputs["text"], inputs["steps"]
+    if not isinstance(params, dict) or not all(isinstance(params.get(k), np.ndarray)
+                                                for k in ("Wx", "Wh", "b", "Why", "by")):
+        raise Failed("params should be a dict of arrays Wx, Wh, b, Why, by.")
+    if vocab != "".join(sorted(set(text))):
+        raise Failed(f"vocab should be the sorted characters of {text!r}.")
+    if not isinstance(losses, list | tuple) or len(losses) != steps or \
+            not all(isinstance(v, int | float) and np.isfinite(v) for v in losses):
+        raise Failed(f"losses should be a list of {steps} finite floats, one per step.")
+    if not losses[-1] < min(0.1, losses[0] / 4):
+        raise Failed(f"the loss did not fall enough: {losses[0]:.3f} at the start, {losses[-1]:.3f} after "
+                     f"{steps} steps (it should end below 0.1).",
+                     "if rnn_backward passes its own task, look at the update: W <- W - lr * dW after clipping.")
+    try:
+        continued = greedy_text(params, vocab, text[0], len(text))
+    except (ValueError, IndexError) as exc:
+        raise Failed(f"the trained parameters have the wrong shapes: {exc}.") from None
+    if continued != text:
+        raise Failed(f"the trained network continues {text[0]!r} as {continued!r}, not {text!r}.")
+
+
+@dataclass(frozen=True)
+class Check:
+    expected: Callable[[Reference, Task, dict[str, Any], np.random.Generator], dict]
+    judge: Callable[[Context, Task, Case, dict[str, Any], dict], None]
+
+
+CHECKS: dict[str, Check] = {
+    "value": Check(expected_value, judge_value),
+    "backward": Check(expected_backward, judge_backward),
+    "loss_grad": Check(expected_loss_grad, judge_loss_grad),
+    "dropout_mask": Check(expected_nothing, judge_dropout_mask),
+    "dropout_forward": Check(expected_nothing, judge_dropout_forward),
+    "dropout_backward": Check(expected_nothing, judge_dropout_backward),
+    "char_rnn_train": Check(expected_nothing, judge_char_rnn_train),
+}
+
+
+def judge_raises(ctx: Context, task: Task, case: Case, inputs: dict[str, Any]) -> None:
+    """The function must refuse these inputs with ``case.raises`` and a message."""
+    outcome = ctx.runner.call(task.name, list(inputs.values()))
+    ctx.warnings += outcome.warnings
+    call = f"{task.function}({', '.join(describe(v) for v in inputs.values())})"
+    error = outcome.error
+    if error is None:
+        raise Failed(f"{call} returned {_kind(outcome.value)}; it should raise {case.raises} ({case.label}).")
+    if error.type_name == "NotImplementedError":
+        raise Failed(f"{task.function}() is not written yet: it raised NotImplementedError.")
+    if error.type_name != case.raises:
+        raise Failed(f"{call} raised {error.type_name}: {error.message}; it should raise {case.raises}.",
+                     "check the inputs first and raise a ValueError that says what is wrong.")
+    if not error.message.strip():
+        raise Failed(f"{call} raised {case.raises} without a message: say what is wrong with the input.")
+
+

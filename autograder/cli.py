@@ -1,0 +1,96 @@
+"""The ``autograder`` command line (SPEC §3).
+
+Exit status 0 whenever grading ran, whatever the score; non-zero, with one clear
+line on stderr, only when the grader itself could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+
+class UsageError(Exception):
+    """Bad arguments or an unreadable path: the grader cannot run."""
+
+
+def _existing(path: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"{path} does not exist")
+    return p
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .selfcheck import run_selfcheck
+
+    result = run_selfcheck(_existing(args.path))
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        from .report import print_result
+
+        print_result(result, Console(), title=f"self-check of {args.path} (public cases)")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .grade import grade_submission
+    from .report import print_result
+
+    result = grade_submission(_existing(args.submission), isolated=not args.in_process, gradcheck=args.gradcheck)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        print_result(result, Console())
+    return 0
+
+
+def cmd_stubs(args: argparse.Namespace) -> int:
+    from . import public
+    from .stubs import write_assignments
+
+    for path in write_assignments():
+        print(f"wrote {path}")
+    print(f"wrote {public.write()}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": cmd_check,
+    "grade": cmd_grade,
+    "stubs": cmd_stubs,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="autograder", description="Self-grading exercises for week 4 (CNNs, RNNs).")
+    sub = top.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="self-check your stubs with the public cases (no reference needed)")
+    check.add_argument("path", nargs="?", default="assignments", help="folder with your modules (default: assignments)")
+    check.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    grade = sub.add_parser("grade", help="grade one submission with the hidden cases, isolated")
+    grade.add_argument("submission", help="a folder, a .zip, a notebook or a folder of notebooks")
+    grade.add_argument("--json", action="store_true", help="print ONE JSON object (SPEC §3)")
+    grade.add_argument("--gradcheck", choices=("both", "full", "directional"), default="both",
+                       help="numerical gradient check: element-wise, random directions, or both (default)")
+    grade.add_argument("--in-process", action="store_true", help="no isolation (trusted code, benchmarks)")
+    sub.add_parser("stubs", help="instructors: regenerate assignments/ and its public cases from solutions/")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("autograder: interrupted", file=sys.stderr)
+        return 130

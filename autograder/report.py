@@ -1,0 +1,108 @@
+"""Present a grade: a terminal table, Markdown feedback, and Gradescope's results.json.
+
+Every lost point is explained the same way everywhere: the case (what was
+checked, on which shapes and parameters), what came back against what was
+expected, and a hint. Hidden cases never show their inputs or the reference's
+arrays, only shapes and the size of the error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .grade import CaseResult, GradeResult, TaskResult
+
+
+def first_failure(task: TaskResult) -> CaseResult | None:
+    return next((c for c in task.cases if not c.passed), None)
+
+
+def _score(value: float) -> str:
+    return f"{value:g}"
+
+
+def table(result: GradeResult, title: str = "") -> Table:
+    """A per-task table: score, cases passed, and the first failure explained."""
+    grid = Table(title=title or f"{result.submission}: {_score(result.score)} / {_score(result.max_score)}",
+                 show_lines=False, expand=False)
+    grid.add_column("task")
+    grid.add_column("score", justify="right")
+    grid.add_column("cases", justify="right")
+    grid.add_column("first failure", overflow="fold", max_width=90)
+    for task in result.tasks:
+        failure = first_failure(task)
+        full = task.score == task.max_score and task.cases
+        style = "green" if full else ("yellow" if task.score > 0 else "red")
+        why = ""
+        if failure is not None:
+            why = f"[{failure.label}] {failure.message}" + (f"\nhint: {failure.hint}" if failure.hint else "")
+        grid.add_row(task.name, f"[{style}]{_score(task.score)}/{_score(task.max_score)}[/{style}]",
+                     f"{task.passed}/{len(task.cases)}", why)
+    return grid
+
+
+def print_result(result: GradeResult, console: Console | None = None, title: str = "") -> None:
+    console = console or Console()
+    console.print(table(result, title))
+    for problem in result.problems:
+        console.print(f"[yellow]note:[/yellow] {problem}")
+    console.print(f"[bold]total: {_score(result.score)} / {_score(result.max_score)}[/bold]")
+
+
+def _case_markdown(case: CaseResult) -> str:
+    lines = [f"- **{case.label}**" + (" (public)" if case.public else "") + f": {case.message}"]
+    if case.hint:
+        lines.append(f"  - hint: {case.hint}")
+    if case.warnings:
+        lines.append("  - numpy warnings: " + "; ".join(case.warnings))
+    if case.output:
+        lines.append("  - your code printed:\n\n```\n" + case.output.strip()[:1500] + "\n```")
+    return "\n".join(lines)
+
+
+def feedback_markdown(result: GradeResult) -> str:
+    """Per-student feedback: every task's score and every failing case explained."""
+    out = [f"# Feedback for {result.submission}", "",
+           f"**Total: {_score(result.score)} / {_score(result.max_score)}**", ""]
+    out += [f"> {problem}" for problem in result.problems]
+    for task in result.tasks:
+        out += ["", f"## {task.name}: {_score(task.score)} / {_score(task.max_score)} "
+                f"({task.passed} of {len(task.cases)} cases passed)"]
+        failures = [c for c in task.cases if not c.passed]
+        out += [_case_markdown(c) for c in failures] or ["All cases passed."]
+    return "\n".join(out) + "\n"
+
+
+def _task_output(task: TaskResult) -> str:
+    failures = [c for c in task.cases if not c.passed]
+    if not task.cases:
+        return "not graded: the submission could not be loaded"
+    if not failures:
+        return f"all {len(task.cases)} cases passed"
+    return "\n".join(f"[{c.label}] {c.message}" + (f"\nhint: {c.hint}" if c.hint else "") for c in failures)
+
+
+def gradescope_results(result: GradeResult) -> dict[str, Any]:
+    """Gradescope's results.json (docs/specs.md of gradescope/autograder_samples)."""
+    return {
+        "score": result.score,
+        "execution_time": result.elapsed_seconds,
+        "output": "\n".join(result.problems) or f"Total: {_score(result.score)} / {_score(result.max_score)}",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [
+            {
+                "name": task.name,
+                "number": str(number),
+                "score": task.score,
+                "max_score": task.max_score,
+                "status": "passed" if task.cases and task.score == task.max_score else "failed",
+                "output": _task_output(task),
+                "visibility": "visible",
+            }
+            for number, task in enumerate(result.tasks, 1)
+        ],
+    }

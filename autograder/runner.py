@@ -1,0 +1,78 @@
+"""How the grader calls a student's function: one interface, two ways to run it.
+
+``InProcessRunner`` runs the student's code in the grader's own process: the
+self-check on a student's own machine, where speed matters and nothing needs
+isolating. ``sandbox.Sandbox`` runs it in an isolated child process: grading.
+Both pass every value through the same wire format (``protocol``), so both see
+plain arrays, fresh argument copies and the same errors.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .child import Executor, StudentError
+from .inputs import Seed
+from .protocol import SeedArg, decode, encode
+
+
+@dataclass
+class Outcome:
+    """What one call of a student function gave."""
+
+    value: Any = None
+    args_after: list[Any] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    output: str = ""
+    error: StudentError | None = None
+
+
+class Runner(Protocol):
+    def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
+             global_seed: int | None = None) -> Outcome: ...
+
+    def release(self) -> None:
+        """Forget the objects kept by earlier calls."""
+
+    def close(self) -> None: ...
+
+
+def to_wire(args: list[Any]) -> list[Any]:
+    """Arguments as the wire carries them: Seed specs become SeedArg."""
+    if isinstance(args, Seed):
+        return SeedArg(args.seed)
+    if isinstance(args, list | tuple):
+        return type(args)(to_wire(a) for a in args)
+    if isinstance(args, dict):
+        return {k: to_wire(v) for k, v in args.items()}
+    return args
+
+
+def outcome_from(result: dict[str, Any], output: str = "") -> Outcome:
+    if "error" in result:
+        return Outcome(error=StudentError(*result["error"]), output=output)
+    return Outcome(result["value"], result["args_after"], result["warnings"], output)
+
+
+def round_trip(value: Any) -> Any:
+    return decode(*encode(value))
+
+
+class InProcessRunner:
+    """Calls the student's functions in this process, through the wire format."""
+
+    def __init__(self, package_dir: str | os.PathLike) -> None:
+        self.executor = Executor(package_dir)
+
+    def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
+             global_seed: int | None = None) -> Outcome:
+        result = self.executor.call(function, round_trip(to_wire(args)), keep, global_seed)
+        return outcome_from(round_trip(result))
+
+    def release(self) -> None:
+        self.executor.drop()
+
+    def close(self) -> None:
+        self.executor.drop()
