@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import struct
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -47,11 +48,11 @@ class Opaque:
         return f"<{self.type_name}{': ' + self.reason if self.reason else ''}>"
 
 
+@dataclass(frozen=True)
 class SeedArg:
     """A ``numpy.random.Generator`` to be made from ``seed`` on the receiving side."""
 
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
+    seed: int
 
 
 def encode(value: Any, max_bytes: int = MAX_BYTES) -> tuple[Any, list[bytes]]:

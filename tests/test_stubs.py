@@ -6,7 +6,7 @@ import inspect
 import numpy as np
 import pytest
 
-from autograder import stubs
+from autograder import public, stubs
 from autograder.stubs import MarkerError, make_stub, solution_blocks
 
 SOLUTION_MODULES = {name: importlib.import_module(f"solutions.{name}") for name in stubs.MODULES}
@@ -28,9 +28,12 @@ def _public_functions(module):
 
 def test_assignments_match_the_generator_exactly():
     """Fails when solutions/ (or the generator) changed without `autograder stubs` being rerun."""
-    on_disk = {path.name: path.read_text() for path in stubs.ASSIGNMENTS.iterdir() if path.is_file()}
+    on_disk = {path.name: path.read_text() for path in stubs.ASSIGNMENTS.glob("*.py")}
     expected = stubs.expected_assignments()
     assert sorted(on_disk) == sorted(expected)
+    assert sorted(p.name for p in stubs.ASSIGNMENTS.iterdir() if p.is_file()) == sorted(
+        [*expected, public.PUBLIC_CASES.name]
+    )
     for name, text in expected.items():
         assert on_disk[name] == text, f"assignments/{name} is stale: regenerate with `autograder stubs`"
 

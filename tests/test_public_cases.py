@@ -1,0 +1,36 @@
+"""The public cases shipped with the stubs are what the reference gives today."""
+
+import numpy as np
+
+from autograder import public
+from autograder.tasks import TASKS
+
+
+def _close(a, b):
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and np.allclose(a, b, rtol=1e-10, atol=1e-12)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return isinstance(b, list | tuple) and len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, float):
+        return isinstance(b, float) and np.isclose(a, b, rtol=1e-10)
+    return type(a) is type(b) and a == b
+
+
+def test_public_cases_file_is_not_stale():
+    """Fails when tasks.py or solutions/ changed without `autograder stubs` being rerun."""
+    stored, fresh = public.read(), public.build(TASKS)
+    assert [t["name"] for t in stored["tasks"]] == [t["name"] for t in fresh["tasks"]]
+    for old, new in zip(stored["tasks"], fresh["tasks"]):
+        assert _close(old, new), f"{old['name']}: public_cases.bin is stale, run `autograder stubs`"
+
+
+def test_every_task_has_a_public_case_and_hidden_cases():
+    for task in TASKS:
+        assert any(c.public for c in task.cases), task.name
+        assert any(not c.public for c in task.cases), task.name
+
+
+def test_points_total_100():
+    assert sum(t.points for t in TASKS) == 100
