@@ -1,0 +1,98 @@
+"""Build realistic student submissions from the reference and a corpus of bugs.
+
+A bug is one file in ``tests/bugs/``: a docstring saying what the student got
+wrong, ``MODULE`` (the module it lives in), ``TASK`` (the task that must lose
+points), ``SYMPTOM`` (words the feedback must contain, case-insensitive),
+optionally ``ALSO`` (other tasks allowed to lose points, e.g. a forward bug seen
+by a sequence task that calls it), and one or more function definitions that
+replace the reference's functions of the same names.
+
+``write_submission(out, bugs)`` writes a submission folder: the reference
+modules without their solution markers, with every named bug spliced in.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.stubs import BEGIN, END, MODULES, SOLUTIONS
+
+BUGS_DIR = Path(__file__).resolve().parent / "bugs"
+
+
+@dataclass(frozen=True)
+class Bug:
+    name: str
+    module: str
+    task: str
+    symptom: str
+    also: tuple[str, ...]
+    description: str
+    functions: dict[str, str]  # function name -> its source
+
+
+def _constant(tree: ast.Module, name: str, default=None):
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    if default is None:
+        raise ValueError(f"bug file without {name}")
+    return default
+
+
+def load_bug(path: Path) -> Bug:
+    source = path.read_text()
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    functions = {
+        node.name: "\n".join(lines[node.lineno - 1 : node.end_lineno])
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    }
+    return Bug(
+        name=path.stem,
+        module=_constant(tree, "MODULE"),
+        task=_constant(tree, "TASK"),
+        symptom=_constant(tree, "SYMPTOM"),
+        also=tuple(_constant(tree, "ALSO", ())),
+        description=(ast.get_docstring(tree) or "").strip(),
+        functions=functions,
+    )
+
+
+def load_bugs() -> list[Bug]:
+    return [load_bug(p) for p in sorted(BUGS_DIR.glob("*.py")) if p.name != "__init__.py"]
+
+
+def _splice(source: str, functions: dict[str, str]) -> str:
+    """Replace the top-level definitions named in ``functions`` by the given sources."""
+    lines = source.splitlines()
+    spans = {
+        node.name: (node.lineno - 1, node.end_lineno)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef)
+    }
+    for name in sorted(functions, key=lambda n: -spans[n][0]):
+        start, end = spans[name]
+        lines[start:end] = functions[name].splitlines()
+    return "\n".join(lines) + "\n"
+
+
+def reference_source(module: str) -> str:
+    """A solution module as a student would hand it in: the markers removed."""
+    text = (SOLUTIONS / f"{module}.py").read_text()
+    return "\n".join(line for line in text.splitlines() if line.strip() not in (BEGIN, END)) + "\n"
+
+
+def write_submission(out: Path, bugs: list[Bug] = ()) -> Path:
+    """A complete submission folder with ``bugs`` spliced into the reference."""
+    out.mkdir(parents=True, exist_ok=True)
+    for module in MODULES:
+        source = reference_source(module)
+        for bug in bugs:
+            if bug.module == module:
+                source = _splice(source, bug.functions)
+        (out / f"{module}.py").write_text(source)
+    return out
