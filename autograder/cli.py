@@ -61,10 +61,25 @@ def cmd_stubs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _delegate(module: str) -> Callable[[argparse.Namespace], int]:
+    """A command implemented by ``autograder.<module>.command(args)``, imported only when used."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return importlib.import_module(f"autograder.{module}").command(args)
+
+    return run
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "grade": cmd_grade,
     "stubs": cmd_stubs,
+    "batch": _delegate("batch"),
+    "release": _delegate("release"),
+    "nbgrader": _delegate("nbgrader_course"),
+    "gradescope": _delegate("gradescope"),
 }
 
 
@@ -81,6 +96,17 @@ def parser() -> argparse.ArgumentParser:
                        help="numerical gradient check: element-wise, random directions, or both (default)")
     grade.add_argument("--in-process", action="store_true", help="no isolation (trusted code, benchmarks)")
     sub.add_parser("stubs", help="instructors: regenerate assignments/ and its public cases from solutions/")
+    batch = sub.add_parser("batch", help="TAs: grade every entry of DIR (one per student) into OUT")
+    batch.add_argument("dir", help="one entry per student: a folder, a .zip, or notebooks; its name is the id")
+    batch.add_argument("--out", required=True, help="folder for results, feedback, gradebook.csv and the report")
+    batch.add_argument("--jobs", type=int, default=2, help="submissions graded in parallel (default 2)")
+    batch.add_argument("--force", action="store_true", help="regrade submissions already graded and unchanged")
+    release = sub.add_parser("release", help="instructors: write the student bundle (no solution, no hidden case)")
+    release.add_argument("out", help="folder to write")
+    nbgrader = sub.add_parser("nbgrader", help="instructors: write an nbgrader course for week 4")
+    nbgrader.add_argument("course_dir", help="the course folder to write")
+    gradescope = sub.add_parser("gradescope", help="instructors: write a Gradescope autograder bundle")
+    gradescope.add_argument("out", help="the .zip to write")
     return top
 
 
