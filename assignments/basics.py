@@ -27,8 +27,7 @@ def mse_loss(y_pred: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """
     if np.shape(y_pred) != np.shape(y):
         raise ValueError(
-            f"mse_loss: y_pred has shape {np.shape(y_pred)} but y has shape "
-            f"{np.shape(y)}; they must be equal"
+            f"mse_loss: y_pred has shape {np.shape(y_pred)} but y has shape {np.shape(y)}; they must be equal"
         )
     # TODO: the mean (not the sum) of the squared differences, as a Python float,
     #   and its gradient: d/dy_pred of (1/n) sum (y_pred - y)^2 = (2/n) (y_pred - y).
@@ -56,13 +55,10 @@ def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     """
     if x.ndim != 2 or W.ndim != 2 or b.ndim != 1:
         raise ValueError(
-            "affine_forward: expected x (N, D), W (D, M), b (M,); got "
-            f"x {x.shape}, W {W.shape}, b {b.shape}"
+            f"affine_forward: expected x (N, D), W (D, M), b (M,); got x {x.shape}, W {W.shape}, b {b.shape}"
         )
     if x.shape[1] != W.shape[0] or W.shape[1] != b.shape[0]:
-        raise ValueError(
-            f"affine_forward: shapes do not chain: x {x.shape} @ W {W.shape} + b {b.shape}"
-        )
+        raise ValueError(f"affine_forward: shapes do not chain: x {x.shape} @ W {W.shape} + b {b.shape}")
     # TODO: out = x W + b (b broadcasts over the N rows); keep x and W for the backward pass.
     raise NotImplementedError("affine_forward: write this part (see the TODO above)")
     return out, cache

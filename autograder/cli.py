@@ -43,7 +43,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .grade import grade_submission
     from .report import print_result
 
-    result = grade_submission(_existing(args.submission), isolated=not args.in_process, gradcheck=args.gradcheck)
+    result = grade_submission(
+        _existing(args.submission), isolated=not args.in_process, gradcheck=args.gradcheck
+    )
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -84,24 +86,40 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="autograder", description="Self-grading exercises for week 4 (CNNs, RNNs).")
+    top = argparse.ArgumentParser(
+        prog="autograder", description="Self-grading exercises for week 4 (CNNs, RNNs)."
+    )
     sub = top.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="self-check your stubs with the public cases (no reference needed)")
-    check.add_argument("path", nargs="?", default="assignments", help="folder with your modules (default: assignments)")
+    check.add_argument(
+        "path", nargs="?", default="assignments", help="folder with your modules (default: assignments)"
+    )
     check.add_argument("--json", action="store_true", help="print the result as one JSON object")
     grade = sub.add_parser("grade", help="grade one submission with the hidden cases, isolated")
     grade.add_argument("submission", help="a folder, a .zip, a notebook or a folder of notebooks")
     grade.add_argument("--json", action="store_true", help="print ONE JSON object (SPEC §3)")
-    grade.add_argument("--gradcheck", choices=("both", "full", "directional"), default="both",
-                       help="numerical gradient check: element-wise, random directions, or both (default)")
+    grade.add_argument(
+        "--gradcheck",
+        choices=("both", "full", "directional"),
+        default="both",
+        help="numerical gradient check: element-wise, random directions, or both (default)",
+    )
     grade.add_argument("--in-process", action="store_true", help="no isolation (trusted code, benchmarks)")
     sub.add_parser("stubs", help="instructors: regenerate assignments/ and its public cases from solutions/")
     batch = sub.add_parser("batch", help="TAs: grade every entry of DIR (one per student) into OUT")
-    batch.add_argument("dir", help="one entry per student: a folder, a .zip, or notebooks; its name is the id")
-    batch.add_argument("--out", required=True, help="folder for results, feedback, gradebook.csv and the report")
+    batch.add_argument(
+        "dir", help="one entry per student: a folder, a .zip, or notebooks; its name is the id"
+    )
+    batch.add_argument(
+        "--out", required=True, help="folder for results, feedback, gradebook.csv and the report"
+    )
     batch.add_argument("--jobs", type=int, default=2, help="submissions graded in parallel (default 2)")
-    batch.add_argument("--force", action="store_true", help="regrade submissions already graded and unchanged")
-    release = sub.add_parser("release", help="instructors: write the student bundle (no solution, no hidden case)")
+    batch.add_argument(
+        "--force", action="store_true", help="regrade submissions already graded and unchanged"
+    )
+    release = sub.add_parser(
+        "release", help="instructors: write the student bundle (no solution, no hidden case)"
+    )
     release.add_argument("out", help="folder to write")
     nbgrader = sub.add_parser("nbgrader", help="instructors: write an nbgrader course for week 4")
     nbgrader.add_argument("course_dir", help="the course folder to write")

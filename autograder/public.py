@@ -29,11 +29,23 @@ def build(tasks: tuple[Task, ...]) -> dict[str, Any]:
 
     entries = []
     for task, planned in plan_cases(tasks, Reference(), public_only=True):
-        entries.append({
-            "name": task.name, "points": task.points, "check": task.check, "options": task.options,
-            "cases": [{"label": p.case.label, "raises": p.case.raises, "inputs": to_wire(p.inputs),
-                       "expected": p.expected} for p in planned],
-        })
+        entries.append(
+            {
+                "name": task.name,
+                "points": task.points,
+                "check": task.check,
+                "options": task.options,
+                "cases": [
+                    {
+                        "label": p.case.label,
+                        "raises": p.case.raises,
+                        "inputs": to_wire(p.inputs),
+                        "expected": p.expected,
+                    }
+                    for p in planned
+                ],
+            }
+        )
     return {"version": FORMAT_VERSION, "tasks": entries}
 
 
@@ -58,12 +70,15 @@ def _from_wire(value: Any) -> Any:
 
 def read(path: Path = PUBLIC_CASES) -> dict[str, Any]:
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: the public cases come with the stubs "
-                                "(instructors: run `autograder stubs`)")
+        raise FileNotFoundError(
+            f"{path} is missing: the public cases come with the stubs (instructors: run `autograder stubs`)"
+        )
     with open(path, "rb") as f:
         data = decode(*read_message(f))
     if data.get("version") != FORMAT_VERSION:
-        raise ValueError(f"{path} has format version {data.get('version')}; this grader reads {FORMAT_VERSION}")
+        raise ValueError(
+            f"{path} has format version {data.get('version')}; this grader reads {FORMAT_VERSION}"
+        )
     return data
 
 
@@ -71,8 +86,12 @@ def load_plan(path: Path = PUBLIC_CASES) -> Plan:
     """The self-check's plan: public cases only, expected values from the file."""
     plan = []
     for entry in read(path)["tasks"]:
-        cases = [PlannedCase(Case({}, c["label"], True, c["raises"]), _from_wire(c["inputs"]), c["expected"])
-                 for c in entry["cases"]]
-        task = Task(entry["name"], entry["points"], entry["check"], tuple(p.case for p in cases), entry["options"])
+        cases = [
+            PlannedCase(Case({}, c["label"], True, c["raises"]), _from_wire(c["inputs"]), c["expected"])
+            for c in entry["cases"]
+        ]
+        task = Task(
+            entry["name"], entry["points"], entry["check"], tuple(p.case for p in cases), entry["options"]
+        )
         plan.append((task, cases))
     return plan

@@ -26,8 +26,11 @@ def _score(value: float) -> str:
 
 def table(result: GradeResult, title: str = "") -> Table:
     """A per-task table: score, cases passed, and the first failure explained."""
-    grid = Table(title=title or f"{result.submission}: {_score(result.score)} / {_score(result.max_score)}",
-                 show_lines=False, expand=False)
+    grid = Table(
+        title=title or f"{result.submission}: {_score(result.score)} / {_score(result.max_score)}",
+        show_lines=False,
+        expand=False,
+    )
     grid.add_column("task")
     grid.add_column("score", justify="right")
     grid.add_column("cases", justify="right")
@@ -39,8 +42,12 @@ def table(result: GradeResult, title: str = "") -> Table:
         why = ""
         if failure is not None:
             why = f"[{failure.label}] {failure.message}" + (f"\nhint: {failure.hint}" if failure.hint else "")
-        grid.add_row(task.name, f"[{style}]{_score(task.score)}/{_score(task.max_score)}[/{style}]",
-                     f"{task.passed}/{len(task.cases)}", why)
+        grid.add_row(
+            task.name,
+            f"[{style}]{_score(task.score)}/{_score(task.max_score)}[/{style}]",
+            f"{task.passed}/{len(task.cases)}",
+            why,
+        )
     return grid
 
 
@@ -65,12 +72,19 @@ def _case_markdown(case: CaseResult) -> str:
 
 def feedback_markdown(result: GradeResult) -> str:
     """Per-student feedback: every task's score and every failing case explained."""
-    out = [f"# Feedback for {result.submission}", "",
-           f"**Total: {_score(result.score)} / {_score(result.max_score)}**", ""]
+    out = [
+        f"# Feedback for {result.submission}",
+        "",
+        f"**Total: {_score(result.score)} / {_score(result.max_score)}**",
+        "",
+    ]
     out += [f"> {problem}" for problem in result.problems]
     for task in result.tasks:
-        out += ["", f"## {task.name}: {_score(task.score)} / {_score(task.max_score)} "
-                f"({task.passed} of {len(task.cases)} cases passed)"]
+        out += [
+            "",
+            f"## {task.name}: {_score(task.score)} / {_score(task.max_score)} "
+            f"({task.passed} of {len(task.cases)} cases passed)",
+        ]
         failures = [c for c in task.cases if not c.passed]
         out += [_case_markdown(c) for c in failures] or ["All cases passed."]
     return "\n".join(out) + "\n"

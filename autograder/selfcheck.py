@@ -16,7 +16,9 @@ from .runner import InProcessRunner
 
 def run_selfcheck(path: Path, plan: Plan | None = None) -> GradeResult:
     started = time.perf_counter()
-    folder = path / "assignments" if (path / "assignments").is_dir() and not (path / "conv.py").exists() else path
+    folder = (
+        path / "assignments" if (path / "assignments").is_dir() and not (path / "conv.py").exists() else path
+    )
     runner = InProcessRunner(folder)
     try:
         results = run_plan(runner, plan or public.load_plan(), reference=None)

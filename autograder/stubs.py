@@ -73,7 +73,9 @@ def make_stub(source: str) -> str:
                     break
                 hint.append(body_line)
             out += hint
-            out.append(f'{indent}raise NotImplementedError("{function}: write this part (see the TODO above)")')
+            out.append(
+                f'{indent}raise NotImplementedError("{function}: write this part (see the TODO above)")'
+            )
             skipping = True
         elif stripped == END:
             skipping = False
