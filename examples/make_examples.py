@@ -1,0 +1,48 @@
+"""Regenerate examples/submissions/: a small class of realistic student submissions.
+
+    alice/     every function written (the reference, as a student hands it in)
+    bob/       the untouched stubs
+    carol/     half done: basics, conv and dropout written, the recurrent part not
+    dave.zip   everything written, with typical bugs (from tests/bugs/)
+    frank/     everything written, but conv.py has a syntax error
+
+Run from the repository's root: ``python examples/make_examples.py``.
+"""
+
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from bugcorpus import load_bug, reference_source, write_submission  # noqa: E402
+
+from autograder.stubs import ASSIGNMENTS, MODULES  # noqa: E402
+
+OUT = ROOT / "examples" / "submissions"
+DAVE_BUGS = ("conv_flipped_kernel", "rnn_clip_per_array")
+
+
+def main() -> None:
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    write_submission(OUT / "alice")
+    shutil.copytree(ASSIGNMENTS, OUT / "bob", ignore=shutil.ignore_patterns("__init__.py", "*.bin", "__pycache__"))
+    carol = OUT / "carol"
+    shutil.copytree(OUT / "bob", carol)
+    for module in ("basics", "conv", "dropout"):
+        (carol / f"{module}.py").write_text(reference_source(module))
+    dave = write_submission(OUT / "dave", [load_bug(ROOT / "tests" / "bugs" / f"{b}.py") for b in DAVE_BUGS])
+    with zipfile.ZipFile(OUT / "dave.zip", "w") as archive:
+        for module in MODULES:
+            archive.write(dave / f"{module}.py", f"dave/{module}.py")
+    shutil.rmtree(dave)
+    frank = write_submission(OUT / "frank")
+    source = (frank / "conv.py").read_text()
+    (frank / "conv.py").write_text(source.replace("return span // stride + 1", "return span // stride + 1)", 1))
+
+
+if __name__ == "__main__":
+    main()
