@@ -1,11 +1,20 @@
 """The student's side: import the submission and call its functions on request.
 
-This file is the whole program of the isolated child (``python -I child.py
-PACKAGE_DIR``, with ``protocol.py`` beside it). It computes and nothing else: the
-grader sends arguments, the child calls the student's function and sends back
-what it returned, the arguments as they are after the call (to detect in-place
-changes), the warnings raised, or the student's own traceback. Objects that must
-stay (caches) are kept here and named by a Handle.
+In the sandbox this module runs in the isolated child (see ``limits``), which
+computes and nothing else. The child itself never runs student code: for each
+case it forks a worker that imports the submission and calls its functions,
+and when the grader ends the case (``drop``) it kills that worker and every
+process the worker left, and reaps them. So a case cannot affect the next one
+(a monkeypatched numpy, a spinning thread, a background process, a changed
+global all end with their case), and a crash costs one fork, not a new
+interpreter. Between the grader and a worker the child passes whole frames
+only: a worker that dies halfway through a reply, or sends garbage, becomes a
+clean error reply, and the worker never holds the grader's pipes.
+
+A worker sends back what the function returned, the arguments as they are
+after the call (to detect in-place changes), the warnings raised, or the
+student's own traceback. Objects that must stay (caches) are kept in the worker
+and named by a Handle.
 
 ``Executor`` is also used in-process by the student's self-check, where there is
 no untrusted code to fear.
@@ -16,6 +25,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import os
+import signal
 import sys
 import traceback
 import types
@@ -24,13 +34,44 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.random  # noqa: F401 - numpy loads it lazily: once here, not once per case's worker
 
 try:  # as a script in the sandbox folder
-    from protocol import Handle, SeedArg, decode, encode, read_message, write_message
+    from limits import kill_tree
+    from protocol import (
+        MAX_BYTES,
+        Handle,
+        ProtocolError,
+        SeedArg,
+        decode,
+        encode,
+        read_message,
+        write_message,
+    )
 except ImportError:  # as part of the autograder package
-    from .protocol import Handle, SeedArg, decode, encode, read_message, write_message
+    from .limits import kill_tree
+    from .protocol import (
+        MAX_BYTES,
+        Handle,
+        ProtocolError,
+        SeedArg,
+        decode,
+        encode,
+        read_message,
+        write_message,
+    )
 
 _packages = itertools.count()
+
+# Why a process died of a signal, in the student's terms.
+SIGNAL_CAUSES = {
+    "SIGXCPU": "it used up its CPU time",
+    "SIGXFSZ": "it wrote or printed too much",
+    "SIGSEGV": "it crashed (segmentation fault)",
+    "SIGBUS": "it crashed (bus error)",
+    "SIGABRT": "it aborted",
+    "SIGKILL": "it was killed (out of CPU time, or it killed itself)",
+}
 
 
 class StudentError(Exception):
@@ -39,6 +80,18 @@ class StudentError(Exception):
     def __init__(self, type_name: str, message: str, trace: str = "") -> None:
         super().__init__(f"{type_name}: {message}")
         self.type_name, self.message, self.trace = type_name, message, trace
+
+
+def describe_end(code: int) -> str:
+    """A process's end as words; ``code`` as ``os.waitstatus_to_exitcode`` gives it (-N: signal N)."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        cause = SIGNAL_CAUSES.get(name)
+        return f"the student's process died with {name}" + (f": {cause}" if cause else "")
+    return f"the student's process exited (status {code}) in the middle of a call"
 
 
 def student_traceback(exc: BaseException, package_dir: str) -> str:
@@ -77,10 +130,10 @@ class Executor:
         self.kept: dict[int, Any] = {}
         self._ids = itertools.count(1)
 
-    def function(self, qualname: str) -> Any:
-        module_name, function_name = qualname.split(".")
+    def module(self, module_name: str) -> types.ModuleType:
+        """Import one of the student's modules (running its top level the first time)."""
         try:
-            module = importlib.import_module(f"{self.package}.{module_name}")
+            return importlib.import_module(f"{self.package}.{module_name}")
         except ModuleNotFoundError as exc:
             if exc.name == f"{self.package}.{module_name}":
                 raise StudentError("MissingModule", f"the submission has no {module_name}.py") from None
@@ -89,7 +142,10 @@ class Executor:
         except BaseException as exc:  # noqa: BLE001 - any failure of student code is reported
             raise StudentError(type(exc).__name__, f"{module_name}.py does not import: {exc}",
                                student_traceback(exc, self.package_dir)) from None
-        fn = getattr(module, function_name, None)
+
+    def function(self, qualname: str) -> Any:
+        module_name, function_name = qualname.split(".")
+        fn = getattr(self.module(module_name), function_name, None)
         if not callable(fn):
             raise StudentError("MissingFunction", f"{module_name}.py has no function {function_name}()")
         return fn
@@ -102,6 +158,14 @@ class Executor:
         if isinstance(value, list | tuple):
             return type(value)(self.resolve(v) for v in value)
         return value
+
+    def load(self, module_name: str) -> dict[str, Any]:
+        """Import a module ahead of its calls, so that its import has a time limit of its own."""
+        try:
+            self.module(module_name)
+        except StudentError as exc:
+            return {"error": [exc.type_name, exc.message, exc.trace]}
+        return {"imported": True}
 
     def call(self, qualname: str, args: list, keep: tuple[int, ...] = (), global_seed: int | None = None
              ) -> dict[str, Any]:
@@ -131,34 +195,140 @@ class Executor:
         after = [a if isinstance(a, np.ndarray | list | dict) else None for a in args]
         return {"value": value, "args_after": after, "warnings": messages}
 
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One request of the grader: ``import`` a module or ``call`` a function."""
+        if request["op"] == "import":
+            return self.load(request["module"])
+        return self.call(request["function"], request["args"], tuple(request["keep"]), request["global_seed"])
+
     def drop(self) -> None:
         self.kept.clear()
 
 
-def serve(package_dir: str, requests: int, responses: int) -> None:
-    """The child's loop: one request in, one response out, until the grader closes."""
+# --- in the sandbox: the child and its workers -----------------------------------------------------
+
+def _work(package_dir: str, requests: int, responses: int, max_bytes: int) -> None:
+    """A worker: serve the requests of one case, until the child kills it or closes its pipe."""
     executor = Executor(package_dir)
     inbox, outbox = os.fdopen(requests, "rb"), os.fdopen(responses, "wb")
     while True:
         try:
-            header, buffers = read_message(inbox)
+            request = decode(*read_message(inbox))
         except EOFError:
             return
-        request = decode(header, buffers)
-        if request["op"] == "drop":
-            executor.drop()
-            result: dict[str, Any] = {"dropped": True}
-        else:
-            result = executor.call(request["function"], request["args"], tuple(request["keep"]),
-                                   request["global_seed"])
+        result = executor.handle(request)
+        for stream in (sys.stdout, sys.stderr):  # before the reply: the grader reads the output on it
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - a student's broken stdout (closed, over the size limit)
+                pass
         try:
-            write_message(outbox, *encode(result))
+            write_message(outbox, *encode(result, max_bytes))
         except Exception as exc:  # noqa: BLE001 - a value that cannot even be described
             write_message(outbox, *encode({"error": ["UnsendableResult", str(exc)[:500], ""]}))
-        del result
-        sys.stdout.flush()
-        sys.stderr.flush()
 
 
-if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+class _Worker:
+    """The child's handle on one worker: forked ahead of its case, ended after it."""
+
+    def __init__(self, package_dir: str, grader_fds: tuple[int, ...], max_bytes: int) -> None:
+        to_worker, from_child = os.pipe()
+        to_child, from_worker = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            code = 0
+            try:
+                for fd in (*grader_fds, from_child, to_child):  # the worker never holds the grader's pipes
+                    os.close(fd)
+                _work(package_dir, to_worker, from_worker, max_bytes)
+            except BaseException:  # noqa: BLE001 - whatever happens, never return into the child's loop
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(to_worker)
+        os.close(from_worker)
+        self.requests, self.responses = os.fdopen(from_child, "wb"), os.fdopen(to_child, "rb")
+        self.used = False  # it has run student code: it must go before the next case
+        self.failed = False  # it died, or its replies can no longer be trusted to be whole
+
+    def exchange(self, header: Any, buffers: list[bytes], max_bytes: int) -> tuple[Any, list[bytes]]:
+        """Pass one request on and its reply back, or an error reply if the worker fails."""
+        self.used = True
+        try:
+            write_message(self.requests, header, buffers)
+            return read_message(self.responses, max_bytes)
+        except (EOFError, BrokenPipeError):
+            self.failed = True
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = 0
+            return encode({"error": ["Crash", describe_end(os.waitstatus_to_exitcode(status)), ""]})
+        except ProtocolError as exc:
+            self.failed = True
+            reason = f"the student's process sent a malformed result: {exc}"
+            return encode({"error": ["BadResult", reason, ""]})
+
+    def kill(self) -> None:
+        """Stop the worker at once: none of its code runs after this."""
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+
+    def end(self) -> None:
+        """Kill the worker and every process it left; reap them all."""
+        self.kill()
+        for stream in (self.requests, self.responses):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        if self.pid:
+            os.waitpid(self.pid, 0)
+        # The child is a subreaper: what the worker left (threads die with it; processes do
+        # not, even detached with setsid) is now the child's to kill. No child left means
+        # nothing left at all, and spares the walk through /proc.
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                kill_tree(int(os.readlink("/proc/self")), include_root=False)
+                os.waitpid(-1, 0)
+
+
+def _op(header: Any) -> str:
+    """The ``op`` of a request, read without decoding its arrays."""
+    try:
+        return header["items"]["op"]["v"]
+    except (KeyError, TypeError):
+        raise ProtocolError("a request without an op") from None
+
+
+def serve(package_dir: str, requests: int, responses: int, max_bytes: int = MAX_BYTES,
+          hello: dict[str, Any] | None = None) -> None:
+    """The child's loop: say what isolates it, then one request in, one reply out, until the grader closes.
+
+    ``drop`` ends the current case; any other request goes to the case's worker.
+    A used worker is killed before the reply that ends its case; reaping it and
+    what it left, and forking the next case's worker, happen after the reply,
+    while the grader judges: both are done before the next request is read.
+    """
+    inbox, outbox = os.fdopen(requests, "rb"), os.fdopen(responses, "wb")
+    write_message(outbox, *encode({"ready": hello or {}}))
+    worker = _Worker(package_dir, (requests, responses), max_bytes)
+    try:
+        while True:
+            try:
+                header, buffers = read_message(inbox)
+            except EOFError:
+                return
+            op = _op(header)
+            reply = encode({"dropped": True}) if op == "drop" else worker.exchange(header, buffers, max_bytes)
+            retire = worker.failed or (worker.used and op == "drop")
+            if retire:
+                worker.kill()
+            write_message(outbox, *reply)
+            if retire:
+                worker.end()
+                worker = _Worker(package_dir, (requests, responses), max_bytes)
+    finally:
+        worker.end()

@@ -135,6 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:
+        # The student bundle ships the self-check only, without the reference and the hidden cases.
+        print(
+            f"autograder: '{args.command}' is not available here ({exc.name} is missing): "
+            "it needs the full grader, not the student bundle",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print("autograder: interrupted", file=sys.stderr)
         return 130

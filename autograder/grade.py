@@ -13,17 +13,16 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from pathlib import Path
 
 from . import submission
 from .checks import CHECKS, Context, Failed, Reference, judge_raises
 from .inputs import case_seed, make_inputs
 from .runner import InProcessRunner, Runner
-from .sandbox import Limits, Sandbox
+from .sandbox import Limits, Sandbox, SandboxError
 from .spec import Case, Task
 
 
@@ -106,9 +105,13 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
         failure = None
     except Failed as failed:
         failure = failed
+    except SandboxError:  # the platform cannot run student code at all: no case can be judged
+        raise
     except Exception as exc:  # noqa: BLE001 - a grader bug must cost no student a crash of the batch
-        failure = Failed(f"the grader could not judge this case ({type(exc).__name__}: {exc}); "
-                         "please report it to your TA.")
+        failure = Failed(
+            f"the grader could not judge this case ({type(exc).__name__}: {exc}); "
+            "please report it to your TA."
+        )
     finally:
         ctx.runner.release()
     return CaseResult(
@@ -122,19 +125,31 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
     )
 
 
-def run_plan(runner: Runner, plan: Plan, reference: Reference | None, gradcheck: str = "both") -> list[TaskResult]:
+def run_plan(
+    runner: Runner, plan: Plan, reference: Reference | None, gradcheck: str = "both"
+) -> list[TaskResult]:
     """Judge every planned case; a task scores the share of its cases passed times its points."""
     results = []
     for task, planned_cases in plan:
         cases = [judge_case(Context(runner, reference, gradcheck), task, p) for p in planned_cases]
-        passed = sum(c.passed for c in cases)
-        score = round(task.points * passed / len(cases), 4) if cases else 0.0
-        results.append(TaskResult(task.name, score, float(task.points), cases))
+        results.append(score_task(task, len(cases), cases))
     return results
 
 
-def summarize(submission: str, results: list[TaskResult], problems: list[str], started: float,
-              isolation: dict[str, Any] | None = None) -> GradeResult:
+def score_task(task: Task, total: int, cases: list[CaseResult]) -> TaskResult:
+    """Partial credit: the share of the task's ``total`` cases passed times its points."""
+    passed = sum(c.passed for c in cases)
+    score = round(task.points * passed / total, 4) if total else 0.0
+    return TaskResult(task.name, score, float(task.points), cases)
+
+
+def summarize(
+    submission: str,
+    results: list[TaskResult],
+    problems: list[str],
+    started: float,
+    isolation: dict[str, Any] | None = None,
+) -> GradeResult:
     return GradeResult(
         submission=submission,
         score=round(sum(t.score for t in results), 4),
@@ -159,8 +174,14 @@ def failed_to_load(submission: str, plan: Plan, reason: str, started: float) -> 
     return summarize(submission, results, [reason], started)
 
 
-def grade_submission(path: str | Path, *, isolated: bool = True, limits: Limits | None = None,
-                     gradcheck: str = "both", plan: Plan | None = None) -> GradeResult:
+def grade_submission(
+    path: str | Path,
+    *,
+    isolated: bool = True,
+    limits: Limits | None = None,
+    gradcheck: str = "both",
+    plan: Plan | None = None,
+) -> GradeResult:
     """Grade one submission (folder, .zip or notebooks) with the hidden cases."""
     started = time.perf_counter()
     plan = plan or hidden_plan()
@@ -170,7 +191,11 @@ def grade_submission(path: str | Path, *, isolated: bool = True, limits: Limits 
             loaded = submission.load(path, Path(workdir))
         except submission.SubmissionError as exc:
             return failed_to_load(path.name, plan, str(exc), started)
-        runner = Sandbox(loaded.package_dir, limits or Limits()) if isolated else InProcessRunner(loaded.package_dir)
+        runner = (
+            Sandbox(loaded.package_dir, limits or Limits())
+            if isolated
+            else InProcessRunner(loaded.package_dir)
+        )
         try:
             results = run_plan(runner, plan, Reference(), gradcheck)
         finally:

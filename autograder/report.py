@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .grade import CaseResult, GradeResult, TaskResult
@@ -41,7 +42,10 @@ def table(result: GradeResult, title: str = "") -> Table:
         style = "green" if full else ("yellow" if task.score > 0 else "red")
         why = ""
         if failure is not None:
-            why = f"[{failure.label}] {failure.message}" + (f"\nhint: {failure.hint}" if failure.hint else "")
+            # Labels and messages hold brackets ("[2, 3]", "x(4, 3)"): not rich markup.
+            why = escape(
+                f"[{failure.label}] {failure.message}" + (f"\nhint: {failure.hint}" if failure.hint else "")
+            )
         grid.add_row(
             task.name,
             f"[{style}]{_score(task.score)}/{_score(task.max_score)}[/{style}]",
@@ -55,7 +59,7 @@ def print_result(result: GradeResult, console: Console | None = None, title: str
     console = console or Console()
     console.print(table(result, title))
     for problem in result.problems:
-        console.print(f"[yellow]note:[/yellow] {problem}")
+        console.print(f"[yellow]note:[/yellow] {escape(problem)}")
     console.print(f"[bold]total: {_score(result.score)} / {_score(result.max_score)}[/bold]")
 
 

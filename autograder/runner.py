@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from .child import Executor, StudentError
 from .inputs import Seed
-from .protocol import SeedArg, decode, encode
+from .protocol import ProtocolError, SeedArg, decode, encode
 
 
 @dataclass
@@ -50,10 +50,21 @@ def to_wire(args: list[Any]) -> list[Any]:
     return args
 
 
-def outcome_from(result: dict[str, Any], output: str = "") -> Outcome:
+def outcome_from(result: Any, output: str = "") -> Outcome:
+    """The Outcome of a reply of ``child.Executor``; ``ProtocolError`` if it is not one (a forged reply)."""
+    if not isinstance(result, dict):
+        raise ProtocolError("a reply that is not a dict")
     if "error" in result:
-        return Outcome(error=StudentError(*result["error"]), output=output)
-    return Outcome(result["value"], result["args_after"], result["warnings"], output)
+        error = result["error"]
+        if not (isinstance(error, list) and len(error) == 3 and all(isinstance(e, str) for e in error)):
+            raise ProtocolError("a malformed error reply")
+        return Outcome(error=StudentError(*error), output=output)
+    if result.keys() & {"imported", "dropped"}:
+        return Outcome(output=output)
+    after, warnings = result.get("args_after"), result.get("warnings")
+    if "value" not in result or not isinstance(after, list) or not isinstance(warnings, list):
+        raise ProtocolError("a malformed reply")
+    return Outcome(result["value"], after, [str(w)[:500] for w in warnings[:20]], output)
 
 
 def round_trip(value: Any) -> Any:

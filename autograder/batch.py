@@ -1,0 +1,453 @@
+"""Grade a whole class: ``autograder batch DIR --out OUT`` (SPEC §3).
+
+Every entry of DIR is one student's submission (a folder, a ``.zip``, a ``.ipynb``
+or a folder of notebooks); its name without ``.zip``/``.ipynb`` is the student id.
+OUT receives::
+
+    students/<id>/result.json    GradeResult.to_json(), plus the "batch" stamp described below
+    students/<id>/feedback.md    report.feedback_markdown: what the student reads
+    students/<id>/results.json   report.gradescope_results: Gradescope's format
+    gradebook.csv                one row per student: a column per task, total, max, status, problems
+    report.html                  the class report for the TA (``classreport``)
+
+Parallel processes, not threads: about three quarters of a grading's wall time is
+the grader's own Python (making inputs, numerical gradients, diagnosing hints),
+only the rest waits for the sandboxed child, so threads would queue on the GIL.
+The workers are *spawned* (fresh interpreters that inherit nothing of this one),
+and each starts its own sandbox child per submission.
+
+Re-runs: the stamp in result.json holds a hash of the submission's files and a
+hash of the grader (the ``autograder`` package, tasks.py included, and
+``solutions/``). A submission whose stamp still matches is skipped unless
+``--force``. result.json is written last, so a matching stamp vouches for the two
+files beside it; every file is written atomically (a temp file in the same
+folder, then ``os.replace``), so an interrupted run leaves whole files or none.
+
+Failures stay with their student: a submission that cannot be loaded gets its row
+with the reason (``grade_submission`` gives it); an exception of the grader, or a
+worker process that dies, gives a ``grader error: ...`` row, which a re-run retries.
+
+Ctrl-C stops at once: submissions not started are dropped, the workers grading are
+stopped (they clean up their sandboxes), and the gradebook and the report are
+rebuilt from the results already written. Running the same command again goes on
+where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .cli import UsageError
+from .grade import GradeResult, failed_to_load, grade_submission, hidden_plan
+from .report import feedback_markdown, gradescope_results
+from .stubs import SOLUTIONS
+
+SUFFIXES = (".zip", ".ipynb")  # removed from an entry's name to give the student id
+NOT_STUDENTS = ("__MACOSX",)  # what unpacking a zip on a Mac leaves beside the submissions
+STAMP = "batch"  # the key of result.json that holds the stamp
+GRADED, NOT_GRADED, GRADER_ERROR = "graded", "not graded", "grader error"
+STOP_GRACE = 10.0  # seconds a stopped worker gets to clean up its sandbox before it is killed
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to grade, and where its files go."""
+
+    student: str
+    path: Path
+    folder: Path  # OUT/students/<student>
+    stamp: dict[str, str]  # stored with the result: who, from which entry, which content, which grader
+
+
+@dataclass
+class Summary:
+    """What a batch did, by student id."""
+
+    graded: list[str] = field(default_factory=list)
+    not_graded: list[str] = field(default_factory=list)  # the submission could not be loaded
+    errors: list[str] = field(default_factory=list)  # the grader failed; a re-run retries them
+    skipped: list[str] = field(default_factory=list)  # unchanged since the last run
+    interrupted: bool = False
+    seconds: float = 0.0
+    gradebook: Path | None = None
+    report: Path | None = None
+
+    def record(self, student: str, status: str) -> None:
+        {GRADED: self.graded, NOT_GRADED: self.not_graded, GRADER_ERROR: self.errors}[status].append(student)
+
+
+# ------------------------------------------------------------------ the submissions and their hashes
+
+
+def _student_id(entry: Path) -> str:
+    return entry.stem if entry.suffix in SUFFIXES else entry.name
+
+
+def find_submissions(src: Path, out: Path) -> dict[str, Path]:
+    """Every entry of ``src`` by student id.
+
+    Hidden entries (``.DS_Store``, ``.git``), ``__MACOSX`` and OUT itself (when it
+    lies inside SRC) are not students. Two entries with one id (``alice/`` and
+    ``alice.zip``) keep their full names as ids, so neither overwrites the other.
+    """
+    entries = [
+        p
+        for p in sorted(src.iterdir())
+        if not p.name.startswith(".") and p.name not in NOT_STUDENTS and p.resolve() != out.resolve()
+    ]
+    uses = Counter(_student_id(p) for p in entries)
+    return {(_student_id(p) if uses[_student_id(p)] == 1 else p.name): p for p in entries}
+
+
+def _feed(digest: Any, name: str, path: Path) -> None:
+    digest.update(f"{name}\0".encode())
+    if not path.is_file():  # a FIFO or a device would never end: only regular files are read
+        digest.update(b"<not a regular file>\0")
+        return
+    try:
+        with open(path, "rb") as f:
+            digest.update(f"{os.fstat(f.fileno()).st_size}\0".encode())
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:  # grading will meet the same error and report it for this student alone
+        digest.update(f"<unreadable: {exc.strerror}>\0".encode())
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of a submission: every file's relative path and bytes (a file: its bytes)."""
+    digest = hashlib.sha256()
+    if not path.is_dir():
+        _feed(digest, "", path)
+        return digest.hexdigest()
+    for root, dirs, names in os.walk(path):  # symlinked folders are not followed
+        dirs.sort()
+        for name in sorted(names):
+            file = Path(root, name)
+            _feed(digest, file.relative_to(path).as_posix(), file)
+    return digest.hexdigest()
+
+
+@functools.cache
+def grader_hash() -> str:
+    """SHA-256 of the grader: every module of this package (tasks.py among them) and solutions/.
+
+    Any change to how grades are computed, or to the reference they compare with,
+    makes every stored result stale.
+    """
+    digest = hashlib.sha256()
+    for folder in (Path(__file__).resolve().parent, SOLUTIONS):
+        for file in sorted(folder.glob("*.py")):
+            digest.update(f"{folder.name}/{file.name}\0".encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def is_current(job: Job) -> bool:
+    """Whether the stored result was made from this very submission by this very grader."""
+    stored = _read_json(job.folder / "result.json")
+    stamp = (stored or {}).get(STAMP) or {}
+    return (
+        all(stamp.get(key) == value for key, value in job.stamp.items())
+        and stamp.get("status") != GRADER_ERROR  # the grader's failure may be gone: try again
+        and (job.folder / "feedback.md").is_file()
+        and (job.folder / "results.json").is_file()
+    )
+
+
+# ------------------------------------------------------------------ writing results
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all, even if the process is stopped midway.
+
+    The file keeps the temp file's owner-only permissions (0600): it holds grades.
+    """
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())  # the data is on disk before the name points at it
+        os.replace(temp, path)
+    except BaseException:  # Ctrl-C or a stopped worker too: no temp file left behind
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_student(job: Job, result: GradeResult, status: str) -> None:
+    """The student's three files; result.json last, as its stamp vouches for the other two."""
+    job.folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(job.folder / "feedback.md", feedback_markdown(result))
+    write_atomic(job.folder / "results.json", json.dumps(gradescope_results(result), indent=2))
+    write_atomic(
+        job.folder / "result.json",
+        json.dumps({**result.to_json(), STAMP: {**job.stamp, "status": status}}, indent=2),
+    )
+
+
+def grade_job(job: Job) -> str:
+    """Grade one submission and write its files (in a worker process); returns its status."""
+    result = grade_submission(job.path)
+    status = GRADED if any(task.cases for task in result.tasks) else NOT_GRADED
+    write_student(job, result, status)
+    return status
+
+
+def record_grader_error(job: Job, why: str) -> str:
+    """A row for a student whose grading failed through no fault of theirs."""
+    result = failed_to_load(job.path.name, hidden_plan(), f"grader error: {why}", time.perf_counter())
+    write_student(job, result, GRADER_ERROR)
+    return GRADER_ERROR
+
+
+# ------------------------------------------------------------------ the worker pool
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")  # unwinds grade_submission: its sandbox is closed
+
+
+def _worker_init(scratch: str) -> None:
+    # Ctrl-C reaches the terminal's whole process group; the main process decides, then stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    # Every temporary folder of this worker (sandboxes, unpacked zips) goes under the batch's
+    # scratch folder, which the main process removes at the end: a worker stopped between
+    # creating a folder and guarding it with try/finally cannot leave it behind.
+    tempfile.tempdir = scratch
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Stop at once: cancel what has not started, stop the workers, kill those that linger."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    workers = multiprocessing.active_children()  # the pool's workers: the batch starts no other process
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(STOP_GRACE)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+
+
+def grade_in_parallel(
+    jobs: list[Job],
+    workers: int,
+    on_done: Callable[[Job, str], None],
+    grade: Callable[[Job], str] = grade_job,
+) -> None:
+    """Run ``grade`` on every job in ``workers`` spawned processes; ``on_done(job, status)`` as each ends.
+
+    At most ``workers`` jobs are handed out at a time, so a worker that dies takes
+    down only the jobs in flight: they get a grader-error row and the others go on
+    in a fresh pool. ``grade`` must be a module-level function (it is pickled by name).
+    """
+    pending = deque(jobs)
+    running: dict[Future[str], Job] = {}
+    executor: ProcessPoolExecutor | None = None
+    scratch = tempfile.mkdtemp(prefix="autograder-batch-")
+
+    def finish(future: Future[str], job: Job) -> bool:
+        """Record a finished job; True when its worker died (the pool is then broken)."""
+        try:
+            status = future.result()
+        except BrokenProcessPool:
+            on_done(job, record_grader_error(job, "the grading process died (out of memory, or killed)"))
+            return True
+        except Exception as exc:  # noqa: BLE001 - one student's grading must not stop the class's
+            on_done(job, record_grader_error(job, f"{type(exc).__name__}: {exc}"))
+            return False
+        on_done(job, status)
+        return False
+
+    try:
+        while pending or running:
+            if executor is None:
+                executor = ProcessPoolExecutor(
+                    min(workers, len(pending)),
+                    initializer=_worker_init,
+                    initargs=(scratch,),
+                    mp_context=multiprocessing.get_context("spawn"),
+                )
+            broken = False
+            while pending and len(running) < workers and not broken:
+                try:
+                    running[executor.submit(grade, pending[0])] = pending[0]
+                    pending.popleft()
+                except BrokenProcessPool:  # broke since the last wait; its jobs in flight tell which
+                    broken = True
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                broken |= finish(future, running.pop(future))
+            if broken:  # every job of the broken pool ends at once; collect them before a new pool
+                for future in wait(running).done:
+                    finish(future, running.pop(future))
+                executor.shutdown(wait=True)
+                executor = None
+    except BaseException:
+        if executor is not None:
+            _stop_workers(executor)
+        raise
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ gradebook, report, the command
+
+
+def load_results(out: Path) -> list[dict[str, Any]]:
+    """Every stored result (result.json with a batch stamp) under ``out/students``, by student id."""
+    folders = sorted((out / "students").iterdir()) if (out / "students").is_dir() else []
+    results = [_read_json(folder / "result.json") for folder in folders]
+    return [r for r in results if r is not None and isinstance(r.get(STAMP), dict)]
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell; text a spreadsheet would run as a formula (=, +, -, @) is quoted with a leading '."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def gradebook_csv(results: list[dict[str, Any]]) -> str:
+    """One row per student: the score of each task (its name as header), total, max, status, problems."""
+    tasks = list(dict.fromkeys(task["name"] for result in results for task in result["tasks"]))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["student", *tasks, "total", "max", "status", "problems"])
+    for result in results:
+        scores = {task["name"]: float(task["score"]) for task in result["tasks"]}
+        writer.writerow(
+            _cell(v)
+            for v in [
+                result[STAMP]["student"],
+                *(scores.get(name, "") for name in tasks),
+                float(result["score"]),
+                float(result["max_score"]),
+                result[STAMP]["status"],
+                " | ".join(result["problems"]),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def write_outputs(out: Path) -> tuple[Path, Path]:
+    """Rebuild gradebook.csv and report.html from every stored result."""
+    from .classreport import render_html  # here: matplotlib is slow to import and workers never need it
+
+    results = load_results(out)
+    gradebook, report = out / "gradebook.csv", out / "report.html"
+    write_atomic(gradebook, gradebook_csv(results))
+    write_atomic(report, render_html(results))
+    return gradebook, report
+
+
+def run_batch(
+    src: Path, out: Path, jobs: int = 2, force: bool = False, console: Console | None = None
+) -> Summary:
+    """Grade every submission in ``src`` into ``out``; see the module's docstring."""
+    started = time.perf_counter()
+    summary = Summary()
+    todo = []
+    for student, path in find_submissions(src, out).items():
+        stamp = {
+            "student": student,
+            "entry": path.name,
+            "submission_sha256": content_hash(path),
+            "grader_sha256": grader_hash(),
+        }
+        job = Job(student, path, out / "students" / student, stamp)
+        if not force and is_current(job):
+            summary.skipped.append(student)
+        else:
+            todo.append(job)
+    console = console or Console(stderr=True)
+    with Progress(
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    ) as progress:
+        bar = progress.add_task("", total=len(todo))
+
+        def done(job: Job, status: str) -> None:
+            summary.record(job.student, status)
+            progress.update(bar, advance=1, description=job.student)
+
+        try:
+            grade_in_parallel(todo, jobs, done)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+    summary.gradebook, summary.report = write_outputs(out)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def describe(summary: Summary, jobs: int) -> str:
+    """The few lines printed at the end of a batch."""
+    ran = len(summary.graded) + len(summary.not_graded) + len(summary.errors)
+    lines = [
+        f"{ran} submission(s) graded in {summary.seconds:.1f} s with {jobs} worker(s): "
+        f"{len(summary.graded)} graded, {len(summary.not_graded)} could not be graded, "
+        f"{len(summary.errors)} grader error(s); "
+        f"{len(summary.skipped)} skipped (unchanged; --force regrades)"
+    ]
+    if summary.errors:
+        lines.append("grader errors (retried on the next run): " + ", ".join(summary.errors))
+    if summary.interrupted:
+        lines.append("interrupted: the results above are kept; run the same command again to grade the rest")
+    lines += [f"gradebook: {summary.gradebook}", f"report:    {summary.report}"]
+    return "\n".join(lines)
+
+
+def command(args: argparse.Namespace) -> int:
+    """``autograder batch DIR --out OUT [--jobs N] [--force]``: 0 when the batch ran, 130 when interrupted."""
+    src, out = Path(args.dir), Path(args.out)
+    if not src.is_dir():
+        raise UsageError(f"{args.dir} is not a folder of submissions")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if out.resolve() == src.resolve():
+        raise UsageError("--out must not be the folder of submissions itself")
+    try:
+        (out / "students").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {out}: {exc.strerror}") from None
+    summary = run_batch(src, out, args.jobs, args.force)
+    print(describe(summary, args.jobs))
+    return 130 if summary.interrupted else 0

@@ -1,0 +1,166 @@
+"""What a notebook's cells call: grade one task in the notebook's own kernel.
+
+A locked test cell ends with ``grade_task("conv.conv_forward", globals())``. nbgrader
+scores that cell from its outputs (``nbgrader.utils.determine_grade``): an error or
+ANY output on stderr gives 0, otherwise the first ``execute_result`` that reads as
+a number is the partial credit. So ``grade_task`` never raises, sends nothing to
+stderr (the student's prints and warnings are captured and reported on stdout),
+prints its feedback on stdout, and returns the score as a plain ``float``, the
+cell's last expression.
+
+The cases and judges are those of ``autograder grade``: ``grade.plan_cases`` and
+``grade.run_plan``, here through a runner that calls the functions the notebook
+defined, found by name in its namespace. Where the reference is installed (the
+instructor's nbgrader machine), the hidden cases are run against it, so nbgrader's
+score equals ``autograder grade``'s on the same notebooks; elsewhere (a student's
+machine) the public cases of ``public_cases.bin`` are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import os
+import tempfile
+import time
+import types
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from . import public
+from .checks import Reference
+from .child import Executor, StudentError
+from .grade import Plan, plan_cases, run_plan, summarize
+from .report import feedback_markdown
+from .runner import InProcessRunner
+from .stubs import SOLUTIONS
+from .submission import notebook_module
+
+PRINTED_SHOWN = 2000  # characters of the student's own printed output shown in the feedback
+
+
+def _code_dir(namespace: dict[str, Any]) -> Path:
+    """Where the notebook's own functions were compiled (the kernel's cell files): their frames
+    are the ones a traceback shows the student."""
+    own = Counter(Path(value.__code__.co_filename).parent for value in namespace.values()
+                  if isinstance(value, types.FunctionType) and value.__module__ == namespace.get("__name__"))
+    return own.most_common(1)[0][0] if own else Path.cwd()
+
+
+class NamespaceExecutor(Executor):
+    """An Executor whose functions are those a notebook defined, looked up by name when called."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        super().__init__(_code_dir(namespace))
+        self.namespace = namespace
+
+    def function(self, qualname: str) -> Any:
+        name = qualname.split(".")[1]
+        fn = self.namespace.get(name)
+        if not callable(fn):
+            raise StudentError("MissingFunction", f"this notebook has no function {name}() "
+                                                  "(was its cell run before this one?)")
+        return fn
+
+
+class NamespaceRunner(InProcessRunner):
+    """The in-process runner of the self-check, calling into a notebook's namespace."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:  # an InProcessRunner is its executor, swapped
+        self.executor = NamespaceExecutor(namespace)
+
+
+def reference_installed() -> bool:
+    """Whether the reference beside this autograder is importable: the grading machine.
+
+    A module named ``solutions`` found elsewhere (say, a file next to a student's
+    notebook) is not the reference and does not count.
+    """
+    spec = importlib.util.find_spec("solutions")
+    return bool(spec and spec.origin) and Path(spec.origin).resolve().parent == SOLUTIONS.resolve()
+
+
+def task_plan(task: str) -> tuple[Plan, Reference | None, str]:
+    """The task's cases, the reference to judge them with (None: public), and which cases they are."""
+    if reference_installed():
+        from .tasks import BY_NAME  # the hidden cases: only where the reference is (never in a release)
+
+        plan = plan_cases([BY_NAME[task]], Reference()) if task in BY_NAME else []
+        reference, which = Reference(), "hidden"
+    else:
+        plan = [entry for entry in public.load_plan() if entry[0].name == task]
+        reference, which = None, "public"
+    if not plan:
+        raise ValueError(f"no task named {task!r}")
+    return plan, reference, which
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[io.StringIO]:
+    """Everything printed inside, on stdout or stderr, Python's or the process's file descriptor 2,
+    goes into the yielded buffer; the grader's own warnings are silenced.
+
+    The student's warnings are still recorded, case by case, by the Executor.
+    """
+    buffer = io.StringIO()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as low_level, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        os.dup2(low_level.fileno(), 2)
+        try:
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+                yield buffer
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            low_level.seek(0)
+            buffer.write(low_level.read().decode(errors="replace"))
+
+
+def grade_task(task: str, namespace: dict[str, Any]) -> float:
+    """Grade ``task`` (``"module.function"``) on the functions of ``namespace``, a notebook's
+    ``globals()``; prints the feedback and returns the score (0 to the task's points)."""
+    started = time.perf_counter()
+    try:
+        with _captured() as printed:
+            plan, reference, which = task_plan(task)
+            runner = NamespaceRunner(namespace)
+            try:
+                results = run_plan(runner, plan, reference)
+            finally:
+                runner.close()
+    except Exception as exc:  # noqa: BLE001 - an exception here would zero the cell without a word
+        print(f"{task}: the grader could not run ({type(exc).__name__}: {exc}). Score 0: tell your TA.")
+        return 0.0
+    result = summarize(f"{task} ({which} cases)", results, [], started)
+    print(feedback_markdown(result), end="")
+    if text := printed.getvalue():
+        print(f"\nYour code printed ({len(text)} characters in all, shown up to {PRINTED_SHOWN}):\n"
+              f"{text[:PRINTED_SHOWN]}")
+    return float(result.score)
+
+
+def import_functions(notebook: str | os.PathLike, *names: str) -> tuple[Callable[..., Any], ...]:
+    """Functions defined in another notebook (path relative to this one's folder), read from its file.
+
+    Only its definitions run, as when ``autograder grade`` reads notebooks; the cells
+    that explore do not. Raises ImportError, saying why, when a function is missing.
+    """
+    path = Path(notebook)
+    if not path.is_file():
+        raise ImportError(f"{path} is not in {Path.cwd()}: keep the week's notebooks in one folder")
+    try:
+        source, _ = notebook_module([path])
+        namespace: dict[str, Any] = {"__name__": path.stem}
+        exec(compile(source, str(path), "exec"), namespace)  # the student's own code, in their own kernel
+    except Exception as exc:  # noqa: BLE001 - whatever the student's definitions raise
+        raise ImportError(f"the definitions of {path.name} do not run: {type(exc).__name__}: {exc}") from None
+    missing = [name for name in names if not callable(namespace.get(name))]
+    if missing:
+        raise ImportError(f"{path.name} defines no {', '.join(f'{name}()' for name in missing)}: "
+                          "write and save it there first")
+    return tuple(namespace[name] for name in names)

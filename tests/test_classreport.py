@@ -1,0 +1,136 @@
+"""The class report: one self-contained HTML page built from the students' stored results."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections import Counter
+
+import pytest
+from bugcorpus import load_bugs, write_submission
+from markupsafe import escape
+
+from autograder import batch
+from autograder.classreport import failure_key, render_html, task_stats
+from autograder.grade import CaseResult, GradeResult, TaskResult, grade_submission
+from autograder.tasks import TASKS
+
+FLIPPED = "out: {n} of {n} values are wrong; the largest error is {e} at index (0, 1, 2, 3), relative error 1"
+FLIPPED_HINT = "you flipped the kernel (a true convolution): this layer is a cross-correlation."
+OTHER = "conv_forward() raised IndexError: index 7 is out of bounds for axis 2 with size 7"
+
+
+def _stored(student: str, failures: dict[str, list[tuple[str, str]]] | None = None,
+            problem: str = "") -> dict:
+    """A result as batch stores it: every task full marks except the (message, hint) failures given."""
+    failures = failures or {}
+    tasks = []
+    for task in TASKS:
+        if problem:
+            tasks.append(TaskResult(task.name, 0.0, float(task.points), []))
+            continue
+        cases = [CaseResult(f"case {i}", False, False, message, hint)
+                 for i, (message, hint) in enumerate(failures.get(task.name, []))]
+        cases.append(CaseResult("a passing case", True, True))
+        score = task.points * (1 - (len(cases) - 1) / len(cases))
+        tasks.append(TaskResult(task.name, score, float(task.points), cases))
+    result = GradeResult(student, sum(t.score for t in tasks), 100.0, tasks, [problem] if problem else [])
+    status = batch.NOT_GRADED if problem else batch.GRADED
+    return {**result.to_json(), batch.STAMP: {"student": student, "status": status}}
+
+
+@pytest.fixture(scope="module")
+def results() -> list[dict]:
+    flipped = [(FLIPPED.format(n=n, e=e), FLIPPED_HINT) for n, e in ((200, 26.4), (96, 13.2))]
+    return [
+        _stored("ann", {"conv.conv_forward": flipped}),
+        _stored("ben", {"conv.conv_forward": flipped[:1]}),
+        _stored("cat", {"conv.conv_forward": flipped[1:]}),
+        _stored("dan", {"conv.conv_forward": [(OTHER, "")],
+                        "rnn.rnn_forward": [("<script>alert(1)</script>", "")]}),
+        _stored("eve"),
+        _stored("fay", problem="fay.zip is not a readable zip file (File is not a zip file)"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def html(results) -> str:
+    return render_html(results)
+
+
+def test_the_page_is_self_contained(html):
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert not re.search(r"<(link|script)\b", html, re.I)
+    assert "@import" not in html and "url(" not in html
+
+
+def test_the_histogram_and_the_task_plot_are_embedded_pngs(html):
+    images = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert [alt for alt, _ in images] == ["histogram of the total scores",
+                                          "mean score and pass rate per task"]
+    assert all(base64.b64decode(data).startswith(b"\x89PNG\r\n\x1a\n") for _, data in images)
+
+
+def test_every_task_is_in_the_table(html):
+    for task in TASKS:
+        assert f"<td>{task.name}</td>" in html
+
+
+def test_the_most_frequent_failure_comes_first_with_its_hint(results, html):
+    conv = next(t for t in task_stats([r for r in results if r["batch"]["status"] == "graded"])
+                if t.name == "conv.conv_forward")
+    first, second = conv.struggles[:2]
+    assert (first.summary, first.hint, len(first.students), first.cases) == (
+        "out: # of # values are wrong", FLIPPED_HINT, 3, 4)
+    assert len(second.students) == 1
+    section = html.split("<h3>conv.conv_forward")[1].split("<h3>")[0]
+    assert section.index("out: # of # values are wrong") < section.index("raised IndexError")
+    assert FLIPPED_HINT in section
+
+
+def test_statistics_count_the_graded_submissions_only(results):
+    stats = {t.name: t for t in task_stats([r for r in results if r["batch"]["status"] == "graded"])}
+    assert len(stats["conv.conv_forward"].scores) == 5
+    assert stats["conv.conv_forward"].pass_rate == pytest.approx(100 * 1 / 5)
+    assert stats["basics.mse_loss"].pass_rate == 100
+
+
+def test_what_students_wrote_is_escaped(html):
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_submissions_that_could_not_be_graded_are_listed_with_the_reason(html):
+    section = html.split("could not be graded</h2>")[1]
+    assert "<td>fay</td>" in section and "fay.zip is not a readable zip file" in section
+
+
+def test_a_class_with_nothing_graded_still_gets_a_report(results):
+    page = render_html([r for r in results if r["batch"]["status"] != "graded"])
+    assert "No submission could be graded." in page and "<td>fay</td>" in page
+
+
+@pytest.mark.parametrize(("message", "key"), [
+    (FLIPPED.format(n=200, e=26.4), "out: # of # values are wrong"),
+    ("dW has shape (3, 5); expected (5, 3).", "dW has shape (#, #)"),
+    ("mse_loss() is not written yet: it raised NotImplementedError.",
+     "mse_loss() is not written yet: it raised NotImplementedError"),
+    ("conv_forward() raised SyntaxError: conv.py does not import (line 1)\n  File \"conv.py\", line 1",
+     "conv_forward() raised SyntaxError: conv.py does not import (line #)"),
+    ("dx: relative error 3.2e-01 for float64 input x2", "dx: relative error # for float64 input x2"),
+    ("", ""),
+])
+def test_failure_key_keeps_the_first_sentence_without_its_numbers(message, key):
+    assert failure_key(message) == key
+
+
+def test_a_real_bugs_most_frequent_failure_is_reported(tmp_path):
+    """A bug's messages differ in their numbers from case to case: they group, and the top group is shown."""
+    bug = next(b for b in load_bugs() if b.task == "conv.conv_forward")
+    result = grade_submission(write_submission(tmp_path / "student", [bug]), isolated=False)
+    stored = {**result.to_json(), batch.STAMP: {"student": "student", "status": batch.GRADED}}
+    messages = [c.message for t in result.tasks if t.name == bug.task for c in t.cases if not c.passed]
+    [(key, count)] = Counter(map(failure_key, messages)).most_common(1)
+    top = next(t for t in task_stats([stored]) if t.name == bug.task).struggles[0]
+    assert top.cases == count
+    assert str(escape(key)) in render_html([stored])

@@ -1,0 +1,195 @@
+"""Grade hostile submissions (``tests/hostile/``): each attack costs its own points and nothing else.
+
+Every attack is spliced into the reference submission and graded through
+``grade_submission`` (isolated, small limits) on the tasks of its module and
+one task of another module. The test then checks that the grader survived,
+that the attacked task lost its points for the stated reason (or, for an
+attack that computes the right answer after trying its tricks, kept them
+fairly), that every other task earned full points, that no process of the
+sandbox is left, and that no file outside the sandbox's folder changed.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autograder.grade import GradeResult, grade_submission, hidden_plan
+from autograder.limits import processes
+from autograder.sandbox import Limits
+from tests.bugcorpus import _splice, reference_source, write_submission
+from tests.test_sandbox import AS_ROOT, NAMESPACES
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+LIMITS = Limits(wall=2.0, cpu=10, memory=2**30)
+
+
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    module: str
+    task: str
+    reason: str | None
+    failed_cases: int | None
+    also: tuple[str, ...]
+    requires: tuple[str, ...]
+    at_import: str
+    functions: dict[str, str]
+
+    def attacked(self, task: str) -> bool:
+        return task == self.task or (self.task.endswith(".*") and task.startswith(self.task[:-1]))
+
+
+def load(path: Path) -> Hostile:
+    source = path.read_text()
+    tree = ast.parse(source)
+    constants = {target.id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name)}
+    lines = source.splitlines()
+    functions = {node.name: "\n".join(lines[node.lineno - 1: node.end_lineno])
+                 for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert ast.get_docstring(tree), f"{path.name} must say what the student does"
+    return Hostile(path.stem, constants["MODULE"], constants["TASK"], constants["REASON"],
+                   constants.get("FAILED_CASES"), tuple(constants.get("ALSO", ())),
+                   tuple(constants.get("REQUIRES", ())), constants.get("AT_IMPORT", ""), functions)
+
+
+CORPUS = [load(p) for p in sorted(HOSTILE.glob("*.py"))]
+
+
+def write_hostile(hostile: Hostile, folder: Path, places: dict[str, str]) -> Path:
+    """The reference submission with the attack spliced in and its placeholders filled."""
+    write_submission(folder)
+    source = _splice(reference_source(hostile.module), hostile.functions) + hostile.at_import
+    for placeholder, value in places.items():
+        source = source.replace(placeholder, value)
+    (folder / f"{hostile.module}.py").write_text(source)
+    return folder
+
+
+def plan_for(hostile: Hostile):
+    """The attacked module's tasks, and one task of another module to show that nothing else is hurt."""
+    witness = "basics.mse_loss" if hostile.module == "lstm" else "lstm.lstm_step_forward"
+    return [(task, cases) for task, cases in hidden_plan()
+            if task.name.startswith(f"{hostile.module}.") or task.name == witness]
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
+    """Every file under ``folder`` with its mode and content hash (no __pycache__: the grader's own)."""
+    return {str(p.relative_to(folder)): (p.stat().st_mode, hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+def live_leftovers(result: GradeResult, marker: str) -> list[str]:
+    """Live processes of the sandbox's uid, or whose environment names the sandbox's temporary folder."""
+    uid = result.isolation["user"]["uid"] if result.isolation["user"]["own_uid"] else None
+    found = []
+    for pid, proc in processes().items():
+        if not proc.alive or pid == os.getpid():
+            continue
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            environ = b""
+        if (uid is not None and uid in proc.uids) or marker.encode() in environ:
+            found.append(f"{pid} ({Path(f'/proc/{pid}/cmdline').read_bytes()[:80]!r})")
+    return found
+
+
+@pytest.fixture
+def sandbox_tmp(monkeypatch):
+    """A temporary folder of its own for the grader (reachable by the sandbox's uid); must end empty."""
+    folder = Path(tempfile.mkdtemp(prefix="hostile-tmp-"))
+    folder.chmod(0o711)
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_corpus_has_the_attacks_of_the_issue():
+    names = {h.name for h in CORPUS}
+    assert len(CORPUS) >= 20 and {"endless_loop", "segfault", "kill_the_grader", "fork_bomb"} <= names
+    for hostile in CORPUS:
+        tasks = {task.name for task, _ in plan_for(hostile)}
+        assert any(hostile.attacked(t) for t in tasks), f"{hostile.name}: no task {hostile.task}"
+        assert set(hostile.functions) or hostile.at_import, f"{hostile.name}: no attack"
+
+
+@pytest.mark.parametrize("hostile", CORPUS, ids=lambda h: h.name)
+def test_an_attack_costs_its_own_points_and_nothing_else(hostile, tmp_path, sandbox_tmp):
+    marker = f"HOSTILE-{uuid.uuid4().hex}"
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results.json").write_text('{"score": 0}')
+    places = {"@REPO@": str(ROOT), "@OUT@": str(out), "@SUBMISSION@": str(tmp_path / "submission"),
+              "@MARKER@": marker}
+    submission = write_hostile(hostile, tmp_path / "submission", places)
+    watched = {folder: snapshot(folder) for folder in (out, submission, HOSTILE)}
+
+    result = grade_submission(submission, isolated=True, limits=LIMITS, plan=plan_for(hostile))
+
+    for folder, before in watched.items():
+        assert snapshot(folder) == before, f"{hostile.name} changed {folder}"
+    for target in (ROOT / "solutions" / "conv.py", ROOT / "autograder" / "tasks.py", ROOT / "README.md"):
+        assert marker not in target.read_text(errors="replace"), f"{hostile.name} wrote into {target}"
+    if "/tmp" in result.isolation["private_tmp"]:
+        assert not list(Path("/tmp").glob(f"{marker}*")), f"{hostile.name} left a file in /tmp"
+    assert list(sandbox_tmp.iterdir()) == [], "the sandbox's folders must be removed"
+    assert live_leftovers(result, str(sandbox_tmp)) == [], f"{hostile.name} left processes"
+
+    # Skip only where the platform cannot give the protection: where it can, the sandbox must use it.
+    if "own_uid" in hostile.requires and not AS_ROOT:
+        pytest.skip("without root the child runs as the grader's user: it can delete what the grader can")
+    if "hidden" in hostile.requires and not NAMESPACES and result.isolation["grader_files_readable"]:
+        pytest.skip("no mount namespace here, and the grader's files are readable by every user")
+
+    for task in result.tasks:
+        failed = [case for case in task.cases if not case.passed]
+        if hostile.attacked(task.name):
+            if hostile.reason is None:
+                continue
+            assert failed, f"{hostile.name}: {task.name} kept all its points"
+            for case in failed:
+                assert re.search(hostile.reason, case.message), f"{task.name} {case.label}: {case.message}"
+            if hostile.failed_cases is not None:
+                assert len(failed) == hostile.failed_cases, [c.label for c in failed]
+                share = 1 - len(failed) / len(task.cases)
+                assert task.score == pytest.approx(task.max_score * share, abs=1e-4)
+        elif task.name not in hostile.also:
+            assert task.score == task.max_score, f"{hostile.name} hurt {task.name}: {failed[0].message}"
+    for case in (case for task in result.tasks for case in task.cases):
+        assert "CONV_CASES" not in case.output, "the hidden cases leaked into the feedback"
+        assert len(case.output) <= 4100, "the student's output must be capped"
+
+
+def test_a_timeout_and_a_crash_cost_their_cases_only_in_a_whole_grading(tmp_path, sandbox_tmp):
+    """End to end with every hidden task: one case loops, another segfaults, all else scores."""
+    endless = next(h for h in CORPUS if h.name == "endless_loop")
+    crashing = {"conv_param_count": "def conv_param_count(f, c, k, bias=True):\n"
+                                    "    import ctypes\n"
+                                    "    if k == 8:\n"
+                                    "        ctypes.string_at(0)\n"
+                                    "    return f * f * c * k + (k if bias else 0)\n"}
+    submission = write_hostile(endless, tmp_path / "submission", {})
+    conv = submission / "conv.py"
+    conv.write_text(_splice(conv.read_text(), crashing))
+
+    result = grade_submission(submission, isolated=True, limits=LIMITS)
+
+    lost = {task.name: [c.message for c in task.cases if not c.passed] for task in result.tasks}
+    lost = {name: messages for name, messages in lost.items() if messages}
+    assert set(lost) == {"basics.sgd_step", "conv.conv_param_count"}
+    assert "did not finish within 2 s" in lost["basics.sgd_step"][0]
+    assert "SIGSEGV" in lost["conv.conv_param_count"][0]
+    assert result.score == pytest.approx(result.max_score - 2 * 1 / 3 - 2 * 1 / 4, abs=1e-3)
+    assert result.isolation["child_starts"] == 2, "the timeout restarts the child, the crash only a worker"
