@@ -56,7 +56,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 from .cli import UsageError
 from .grade import GradeResult, failed_to_load, grade_submission, hidden_plan
@@ -449,5 +451,26 @@ def command(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot create {out}: {exc.strerror}") from None
     summary = run_batch(src, out, args.jobs, args.force)
+    Console().print(class_table(load_results(out)))
     print(describe(summary, args.jobs))
     return 130 if summary.interrupted else 0
+
+
+def class_table(results: list[dict[str, Any]]) -> Table:
+    """The class at a glance: each student's total and, where points were lost, the weakest task."""
+    grid = Table(title="the class")
+    for column in ("student", "total", "status", "weakest task"):
+        grid.add_column(column, justify="right" if column == "total" else "left")
+    for result in results:
+        # The lowest share of its points; on a tie, the first in the week's order.
+        tasks = result["tasks"]
+        lost = [(t["score"] / t["max_score"], i) for i, t in enumerate(tasks) if t["score"] < t["max_score"]]
+        weakest = tasks[min(lost)[1]]["name"] if lost else ""
+        note = " | ".join(result["problems"])
+        grid.add_row(
+            escape(result[STAMP]["student"]),
+            f"{result['score']:g} / {result['max_score']:g}",
+            result[STAMP]["status"],
+            escape(weakest or note[:80]),
+        )
+    return grid
