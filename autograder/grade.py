@@ -126,12 +126,33 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
 
 
 def run_plan(
-    runner: Runner, plan: Plan, reference: Reference | None, gradcheck: str = "both"
+    runner: Runner,
+    plan: Plan,
+    reference: Reference | None,
+    gradcheck: str = "both",
+    budget: float = float("inf"),
 ) -> list[TaskResult]:
-    """Judge every planned case; a task scores the share of its cases passed times its points."""
+    """Judge every planned case; a task scores the share of its cases passed times its points.
+
+    ``budget`` (seconds) bounds the whole run: a submission whose every call loops until its
+    wall limit would otherwise take cases x limit, and a platform that stops the grader keeps
+    no partial result. Cases not started in time fail with that reason.
+    """
+    deadline = time.monotonic() + budget
     results = []
     for task, planned_cases in plan:
-        cases = [judge_case(Context(runner, reference, gradcheck), task, p) for p in planned_cases]
+        cases = [
+            judge_case(Context(runner, reference, gradcheck), task, p)
+            if time.monotonic() < deadline
+            else CaseResult(
+                p.case.label,
+                p.case.public,
+                False,
+                f"not run: the submission used up its "
+                f"{budget:g} s for all cases (its calls kept running into their time limit)",
+            )
+            for p in planned_cases
+        ]
         results.append(score_task(task, len(cases), cases))
     return results
 
@@ -191,13 +212,10 @@ def grade_submission(
             loaded = submission.load(path, Path(workdir))
         except submission.SubmissionError as exc:
             return failed_to_load(path.name, plan, str(exc), started)
-        runner = (
-            Sandbox(loaded.package_dir, limits or Limits())
-            if isolated
-            else InProcessRunner(loaded.package_dir)
-        )
+        limits = limits or Limits()
+        runner = Sandbox(loaded.package_dir, limits) if isolated else InProcessRunner(loaded.package_dir)
         try:
-            results = run_plan(runner, plan, Reference(), gradcheck)
+            results = run_plan(runner, plan, Reference(), gradcheck, limits.total)
         finally:
             runner.close()
     isolation = runner.isolation() if isinstance(runner, Sandbox) else {"mode": "in-process"}

@@ -75,6 +75,7 @@ class Limits:
     """Resource limits of the child. Times in seconds, sizes in bytes."""
 
     wall: float = 20.0  # one call, wall clock (the slowest honest char-RNN training takes ~1 s)
+    total: float = 300.0  # one whole submission: cases not started by then fail (Gradescope stops at 600)
     cpu: int = 60  # one case (one worker process), CPU time
     memory: int = 2**30  # address space of each process (numpy alone takes ~150 MB)
     file_size: int = 16 * 2**20  # any file written, the output printed during one call included
@@ -122,7 +123,7 @@ class _DeadlineWriter:
             if left <= 0 or not select.select([], [self.fd], [], left)[1]:
                 raise TimeoutError
             try:
-                view = view[os.write(self.fd, view[: 1 << 16]):]
+                view = view[os.write(self.fd, view[: 1 << 16]) :]
             except BlockingIOError:
                 continue
 
@@ -209,6 +210,7 @@ def _has_name(uid: int) -> bool:
 
 def _copy_files(source: Path, target: Path) -> None:
     """Copy a folder's regular files and folders only: a symlink could point at the grader's files."""
+
     def plain(path: str) -> bool:
         return not os.path.islink(path) and (os.path.isfile(path) or os.path.isdir(path))
 
@@ -279,8 +281,9 @@ class Sandbox:
             "uid": self.uid,
             "limits": asdict(self.limits),
             "hide": _grader_paths(),
-            "scratch": sorted({os.path.realpath(p) for p in
-                               ("/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir())}),
+            "scratch": sorted(
+                {os.path.realpath(p) for p in ("/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir())}
+            ),
             "scratch_bytes": self.limits.scratch,
             "keep": [str(self.root)],
             "probe": _probe_files(),
@@ -388,8 +391,9 @@ class Sandbox:
         deadline = time.monotonic() + self.limits.wall
         try:
             write_message(_DeadlineWriter(self._requests, deadline), *encode(request))
-            outcome = outcome_from(decode(*read_message(_DeadlineReader(self._responses, deadline),
-                                                        self.limits.result_bytes)))
+            outcome = outcome_from(
+                decode(*read_message(_DeadlineReader(self._responses, deadline), self.limits.result_bytes))
+            )
         except TimeoutError:
             self._stop()
             why = f"the call did not finish within {self.limits.wall:g} s (an endless loop, or far too slow)"
@@ -399,8 +403,9 @@ class Sandbox:
             self._stop()
         except ProtocolError as exc:
             self._stop()
-            outcome = Outcome(error=StudentError("BadResult",
-                                                 f"the student's process sent a malformed result: {exc}"))
+            outcome = Outcome(
+                error=StudentError("BadResult", f"the student's process sent a malformed result: {exc}")
+            )
         except BaseException:  # interrupted (Ctrl-C, a stop signal) in mid-message: the channel is lost
             self._stop()
             raise
@@ -409,8 +414,9 @@ class Sandbox:
 
     # --- the runner interface ----------------------------------------------------------------------
 
-    def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
-             global_seed: int | None = None) -> Outcome:
+    def call(
+        self, function: str, args: list[Any], keep: tuple[int, ...] = (), global_seed: int | None = None
+    ) -> Outcome:
         module = function.split(".")[0]
         if module in self._broken:
             return Outcome(error=self._broken[module])
@@ -420,12 +426,20 @@ class Sandbox:
             if loaded.error is not None:
                 if loaded.error.type_name in ("Timeout", "Crash", "BadResult"):  # not an exception it raised
                     loaded.error = self._broken[module] = StudentError(
-                        loaded.error.type_name, f"{module}.py could not be imported: {loaded.error.message}")
+                        loaded.error.type_name, f"{module}.py could not be imported: {loaded.error.message}"
+                    )
                 return loaded
             self._imported.add(module)
             printed = loaded.output
-        outcome = self._exchange({"op": "call", "function": function, "args": to_wire(args),
-                                  "keep": list(keep), "global_seed": global_seed})
+        outcome = self._exchange(
+            {
+                "op": "call",
+                "function": function,
+                "args": to_wire(args),
+                "keep": list(keep),
+                "global_seed": global_seed,
+            }
+        )
         outcome.output = printed + outcome.output
         return outcome
 
@@ -438,8 +452,13 @@ class Sandbox:
 
     def isolation(self) -> dict[str, Any]:
         """What protected this run, as the child found it at its (last) start, for the result's record."""
-        return {"mode": "subprocess", "per_case": "a forked worker process", **self._hello,
-                "limits": asdict(self.limits), "child_starts": self.starts}
+        return {
+            "mode": "subprocess",
+            "per_case": "a forked worker process",
+            **self._hello,
+            "limits": asdict(self.limits),
+            "child_starts": self.starts,
+        }
 
     def close(self) -> None:
         """Kill everything the sandbox started, remove its folders, give its uid back."""

@@ -270,3 +270,13 @@ def test_a_symlinked_module_is_not_graded_as_the_students_own(tmp_path):
     conv = [t for t in result.tasks if t.name.startswith("conv.")]
     assert all(t.score == 0 for t in conv)
     assert any("symbolic link" in p for p in result.problems)
+
+
+def test_the_total_budget_fails_the_cases_not_started_in_time(tmp_path):
+    """A budget of zero: no case runs, every case says why, the grader returns a result."""
+    from autograder.sandbox import Limits
+
+    result = grade_submission(write_submission(tmp_path / "slow"), isolated=False, limits=Limits(total=0))
+    cases = [c for t in result.tasks for c in t.cases]
+    assert result.score == 0 and cases
+    assert all(not c.passed and "used up its 0 s" in c.message for c in cases)
