@@ -216,11 +216,19 @@ def write_student(job: Job, result: GradeResult, status: str) -> None:
     )
 
 
+_grading = False  # in a worker: is a submission being graded right now?
+
+
 def grade_job(job: Job) -> str:
     """Grade one submission and write its files (in a worker process); returns its status."""
-    result = grade_submission(job.path)
-    status = GRADED if any(task.cases for task in result.tasks) else NOT_GRADED
-    write_student(job, result, status)
+    global _grading
+    _grading = True
+    try:
+        result = grade_submission(job.path)
+        status = GRADED if any(task.cases for task in result.tasks) else NOT_GRADED
+        write_student(job, result, status)
+    finally:
+        _grading = False
     return status
 
 
@@ -235,7 +243,11 @@ def record_grader_error(job: Job, why: str) -> str:
 
 
 def _stop_worker(signum: int, frame: object) -> None:
-    raise SystemExit(f"stopped by signal {signum}")  # unwinds grade_submission: its sandbox is closed
+    if _grading:
+        raise SystemExit(f"stopped by signal {signum}")  # unwinds grade_submission: its sandbox is closed
+    # Idle, or between two jobs inside the pool's own code: nothing of ours to clean up, and an
+    # exception there would only print the pool's traceback.
+    os._exit(1)
 
 
 def _worker_init(scratch: str) -> None:
