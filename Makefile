@@ -27,7 +27,7 @@ stubs: $(STAMP)
 	$(BIN)/autograder stubs
 
 bench: $(STAMP)
-	$(BIN)/python bench/bench_grading.py
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
