@@ -29,7 +29,7 @@ import numpy as np
 from . import gradcheck
 from .child import StudentError
 from .hints import Clue, diagnose, explain_error, why_invalid
-from .inputs import Seed, describe
+from .inputs import Seed, describe, to_generators
 from .protocol import Opaque
 from .runner import Outcome, Runner
 from .spec import Case, Task
@@ -133,6 +133,12 @@ def unpack(value: Any, returns: str | tuple[str, ...], function: str) -> dict[st
     return dict(zip(returns, value))
 
 
+def _check_keys(name: str, got: Any, want: dict) -> None:
+    if not isinstance(got, dict) or set(got) != set(want):
+        raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {_kind(got)}"
+                     + (f" with keys {sorted(got)}." if isinstance(got, dict) else "."))
+
+
 def check_form(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: Clue | None = None) -> None:
     """Check that an array (or a dict of arrays) has the type, shape, dtype and finiteness of ``want``.
 
@@ -140,9 +146,7 @@ def check_form(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue
     or to a numerical gradient check.
     """
     if isinstance(want, dict):
-        if not isinstance(got, dict) or set(got) != set(want):
-            raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {_kind(got)}"
-                         + (f" with keys {sorted(got)}." if isinstance(got, dict) else "."))
+        _check_keys(name, got, want)
         for key in want:
             check_form(f"{name}[{key!r}]", got[key], want[key])
         return
@@ -209,9 +213,7 @@ def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: C
             except Failed as failed:
                 raise Failed(failed.message, hint or failed.hint) from None
     elif isinstance(want, dict):
-        if not isinstance(got, dict) or set(got) != set(want):
-            raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {_kind(got)}"
-                         + (f" with keys {sorted(got)}." if isinstance(got, dict) else "."))
+        _check_keys(name, got, want)
         for key in want:
             compare(f"{name}[{key!r}]", got[key], want[key], hints, Clue(key, clue.inputs, clue.reference),
                     public)
@@ -260,8 +262,6 @@ def _values(named: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reference_call(ref: Reference, task_function: str, inputs: dict[str, Any]) -> Any:
-    from .inputs import to_generators
-
     return ref.function(task_function)(*to_generators(list(inputs.values())))
 
 

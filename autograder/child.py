@@ -45,6 +45,7 @@ try:  # as a script in the sandbox folder
         SeedArg,
         decode,
         encode,
+        map_leaves,
         read_message,
         write_message,
     )
@@ -57,6 +58,7 @@ except ImportError:  # as part of the autograder package
         SeedArg,
         decode,
         encode,
+        map_leaves,
         read_message,
         write_message,
     )
@@ -107,13 +109,7 @@ def student_traceback(exc: BaseException, package_dir: str) -> str:
 
 def make_generators(value: Any) -> Any:
     """Replace each SeedArg in an argument tree by a fresh numpy Generator."""
-    if isinstance(value, SeedArg):
-        return np.random.default_rng(value.seed)
-    if isinstance(value, list | tuple):
-        return type(value)(make_generators(v) for v in value)
-    if isinstance(value, dict):
-        return {k: make_generators(v) for k, v in value.items()}
-    return value
+    return map_leaves(value, lambda v: np.random.default_rng(v.seed) if isinstance(v, SeedArg) else v)
 
 
 class Executor:

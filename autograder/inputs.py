@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .protocol import map_leaves
+
 
 @dataclass(frozen=True)
 class Rand:
@@ -53,24 +55,12 @@ def case_seed(task: str, index: int) -> int:
 
 def make_inputs(spec: Any, rng: np.random.Generator) -> Any:
     """Materialise a spec: specs become arrays, containers are walked, literals kept."""
-    if isinstance(spec, Rand | Ints | Seed):
-        return spec.make(rng)
-    if isinstance(spec, dict):
-        return {key: make_inputs(value, rng) for key, value in spec.items()}
-    if isinstance(spec, list | tuple):
-        return type(spec)(make_inputs(value, rng) for value in spec)
-    return spec
+    return map_leaves(spec, lambda v: v.make(rng) if isinstance(v, Rand | Ints | Seed) else v)
 
 
 def to_generators(value: Any) -> Any:
     """Replace every Seed in an argument tree by a fresh Generator, just before a call."""
-    if isinstance(value, Seed):
-        return np.random.default_rng(value.seed)
-    if isinstance(value, dict):
-        return {key: to_generators(v) for key, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(to_generators(v) for v in value)
-    return value
+    return map_leaves(value, lambda v: np.random.default_rng(v.seed) if isinstance(v, Seed) else v)
 
 
 def describe(value: Any) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -61,6 +62,15 @@ class SeedArg:
     """A ``numpy.random.Generator`` to be made from ``seed`` on the receiving side."""
 
     seed: int
+
+
+def map_leaves(value: Any, replace: Callable[[Any], Any]) -> Any:
+    """Rebuild a tree of lists, tuples and dicts with ``replace`` applied to every leaf, in order."""
+    if isinstance(value, dict):
+        return {key: map_leaves(item, replace) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(map_leaves(item, replace) for item in value)
+    return replace(value)
 
 
 def _allowed(dtype: np.dtype) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .grade import Plan, PlannedCase, plan_cases
 from .inputs import Seed
-from .protocol import SeedArg, decode, encode, read_message, write_message
+from .protocol import SeedArg, decode, encode, map_leaves, read_message, write_message
 from .runner import to_wire
 from .spec import Case, Task
 from .stubs import ASSIGNMENTS
@@ -59,13 +59,7 @@ def write(path: Path = PUBLIC_CASES) -> Path:
 
 
 def _from_wire(value: Any) -> Any:
-    if isinstance(value, SeedArg):
-        return Seed(value.seed)
-    if isinstance(value, dict):
-        return {k: _from_wire(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_from_wire(v) for v in value)
-    return value
+    return map_leaves(value, lambda v: Seed(v.seed) if isinstance(v, SeedArg) else v)
 
 
 def read(path: Path = PUBLIC_CASES) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from .child import Executor, StudentError
 from .inputs import Seed
-from .protocol import ProtocolError, SeedArg, decode, encode
+from .protocol import ProtocolError, SeedArg, decode, encode, map_leaves
 
 
 @dataclass
@@ -41,13 +41,7 @@ class Runner(Protocol):
 
 def to_wire(args: list[Any]) -> list[Any]:
     """Arguments as the wire carries them: Seed specs become SeedArg."""
-    if isinstance(args, Seed):
-        return SeedArg(args.seed)
-    if isinstance(args, list | tuple):
-        return type(args)(to_wire(a) for a in args)
-    if isinstance(args, dict):
-        return {k: to_wire(v) for k, v in args.items()}
-    return args
+    return map_leaves(args, lambda v: SeedArg(v.seed) if isinstance(v, Seed) else v)
 
 
 def outcome_from(result: Any, output: str = "") -> Outcome:
