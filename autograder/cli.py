@@ -12,8 +12,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.console import Console
-
 
 class UsageError(Exception):
     """Bad arguments or an unreadable path: the grader cannot run."""
@@ -35,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         from .report import print_result
 
-        print_result(result, Console(), title=f"self-check of {args.path} (public cases)")
+        print_result(result, title=f"self-check of {args.path} (public cases)")
     return 0
 
 
@@ -49,7 +47,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json()))
     else:
-        print_result(result, Console())
+        print_result(result)
     return 0
 
 

@@ -123,6 +123,7 @@ def call_limit(limits: Limits, seconds: float) -> float:
 
 def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
     case = planned.case
+    failure: Failed | None = Failed("interrupted")  # until judged: a fresh worker for whatever comes next
     try:
         if case.raises:
             judge_raises(ctx, task, case, planned.inputs)
@@ -139,7 +140,7 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
             "please report it to your TA."
         )
     finally:
-        ctx.runner.release()
+        ctx.runner.release(fresh=failure is not None)  # a passed case leaves its worker to the next
     return CaseResult(
         label=case.label,
         public=case.public,
@@ -181,6 +182,7 @@ def run_plan(
             context = Context(runner, reference, gradcheck, numerics=planned.numeric)
             cases.append(judge_case(context, task, planned))
             spent += time.monotonic() - started
+        runner.release()  # every task starts with a fresh worker
         results.append(score_task(task, len(cases), cases))
     return results
 
@@ -243,16 +245,16 @@ def grade_submission(
 ) -> GradeResult:
     """Grade one submission (folder, .zip or notebooks) with the hidden cases."""
     started = time.perf_counter()
-    plan = plan or hidden_plan()
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="autograder-load-") as workdir:
         try:
             loaded = submission.load(path, Path(workdir))
         except submission.SubmissionError as exc:
-            return failed_to_load(path.name, plan, str(exc), started)
+            return failed_to_load(path.name, plan or hidden_plan(), str(exc), started)
         limits = limits or Limits()
         runner = Sandbox(loaded.package_dir, limits) if isolated else InProcessRunner(loaded.package_dir)
         try:
+            plan = plan or hidden_plan()  # while the sandbox's child starts
             results = run_plan(runner, plan, Reference(), gradcheck, limits)
         finally:
             runner.close()
