@@ -117,6 +117,12 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--force", action="store_true", help="regrade submissions already graded and unchanged"
     )
+    batch.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds one submission may take before it gets a grader-error row "
+        "(default: its cases' time budget plus a margin, 380)",
+    )
     release = sub.add_parser(
         "release", help="instructors: write the student bundle (no solution, no hidden case)"
     )
