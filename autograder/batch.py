@@ -86,6 +86,7 @@ TIMEOUT_MARGIN = 60.0  # seconds beyond its cases' budget a submission gets: loa
 SCRATCH_PREFIX = "autograder-batch-"  # the batches' scratch folders in the temp folder
 SCRATCH_LOCK = ".lock"  # held (flock) by the batch that owns the scratch folder, while it runs
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+MAX_ID = 200  # bytes of a student id (a folder name): the escapes of a non-UTF-8 name can quadruple it
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,28 @@ class Summary:
 # ------------------------------------------------------------------ the submissions and their hashes
 
 
+def _as_id(name: str) -> str:
+    """A name as a student id and folder name: escaped by ``shown`` (a Latin-1 ``José`` is ``Jos\\xe9``).
+
+    An escaped name longer than ``MAX_ID`` bytes (a folder name may have 255) keeps
+    its start and a hash of the whole name, so that two long names stay two ids.
+    """
+    text = shown(name)
+    if len(text.encode()) <= MAX_ID:
+        return text
+    return f"{text[: MAX_ID // 4]}~{hashlib.sha256(os.fsencode(name)).hexdigest()[:16]}"
+
+
 def _student_id(entry: Path) -> str:
-    """The entry's name without .zip/.ipynb, escaped by ``shown`` (a Latin-1 ``José`` is ``Jos\\xe9``)."""
-    return shown(entry.stem if entry.suffix in SUFFIXES else entry.name)
+    return _as_id(entry.stem if entry.suffix in SUFFIXES else entry.name)
+
+
+def _is(entry: Path, folder: Path) -> bool:
+    """Whether ``entry`` itself (not what it links to) is ``folder``: resolve() fails on a link loop."""
+    try:
+        return os.path.samestat(entry.lstat(), folder.stat())
+    except OSError:
+        return False
 
 
 def find_submissions(src: Path, out: Path) -> dict[str, Path]:
@@ -133,10 +153,10 @@ def find_submissions(src: Path, out: Path) -> dict[str, Path]:
     entries = [
         p
         for p in sorted(src.iterdir())
-        if not p.name.startswith(".") and p.name not in NOT_STUDENTS and p.resolve() != out.resolve()
+        if not p.name.startswith(".") and p.name not in NOT_STUDENTS and not _is(p, out)
     ]
     uses = Counter(_student_id(p) for p in entries)
-    return {(_student_id(p) if uses[_student_id(p)] == 1 else shown(p.name)): p for p in entries}
+    return {(_student_id(p) if uses[_student_id(p)] == 1 else _as_id(p.name)): p for p in entries}
 
 
 def _feed(digest: Any, file: File) -> None:

@@ -352,7 +352,9 @@ def _unzip(archive_file: File, out: Path) -> list[str]:
                         destination.write(chunk)
     except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError,
             NotImplementedError) as exc:  # a damaged stream, a bad CRC, a method zipfile lacks
-        raise SubmissionError(f"{name} is not a readable zip file ({type(exc).__name__}: {exc})") from None
+        kind = type(exc).__qualname__
+        kind = kind if type(exc).__module__ == "builtins" else f"{type(exc).__module__}.{kind}"  # zlib.error
+        raise SubmissionError(f"{name} is not a readable zip file ({kind}: {exc})") from None
     return skipped
 
 
