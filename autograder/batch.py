@@ -184,9 +184,9 @@ def content_hash(path: Path) -> str:
         digest.update(f"<unreadable: {exc.strerror}>".encode())
         return digest.hexdigest()
     if not stat.S_ISDIR(mode):
-        if stat.S_ISREG(mode):
+        try:
             _feed(digest, File.at(path, ("",)))
-        else:
+        except Skipped:  # a link, a FIFO, a device: never read
             digest.update(b"<not a regular file>\0")
         return digest.hexdigest()
     walked = walk(path)
@@ -357,6 +357,8 @@ def _die_with(parent: int) -> None:
     """Have the kernel kill this worker when the batch's main process dies, even by ``kill -9``.
 
     Linux only (prctl); elsewhere an orphaned worker finishes its submission and exits.
+    The kernel sends the signal when the *thread* that started the worker ends: the
+    pool starts its workers in ``submit``, on the thread that runs the batch.
     """
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
