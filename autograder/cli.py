@@ -120,6 +120,12 @@ def parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="regrade submissions already graded and unchanged"
     )
     batch.add_argument("--require-isolation", action="store_true", help=REQUIRE_HELP)
+    batch.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds one submission may take before it gets a grader-error row "
+        "(default: its cases' time budget plus a margin, 380)",
+    )
     release = sub.add_parser(
         "release", help="instructors: write the student bundle (no solution, no hidden case)"
     )

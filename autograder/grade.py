@@ -230,9 +230,12 @@ def hidden_plan() -> Plan:
     return plan
 
 
-def failed_to_load(submission: str, plan: Plan, reason: str, started: float) -> GradeResult:
+def failed_to_load(
+    submission: str, plan: Plan, reason: str, started: float, also: Iterable[str] = ()
+) -> GradeResult:
+    """Every task at 0 for ``reason`` (and the ``also`` problems that came with it)."""
     results = [TaskResult(task.name, 0.0, float(task.points), []) for task, _ in plan]
-    return summarize(submission, results, [reason], started)
+    return summarize(submission, results, [reason, *also], started)
 
 
 def grade_submission(
@@ -246,11 +249,16 @@ def grade_submission(
     """Grade one submission (folder, .zip or notebooks) with the hidden cases."""
     started = time.perf_counter()
     path = Path(path)
+    name = submission.shown(path.name)  # a name that is not UTF-8 must not break the JSON, CSV or HTML
     with tempfile.TemporaryDirectory(prefix="autograder-load-") as workdir:
         try:
             loaded = submission.load(path, Path(workdir))
         except submission.SubmissionError as exc:
-            return failed_to_load(path.name, plan or hidden_plan(), str(exc), started)
+            return failed_to_load(name, plan or hidden_plan(), str(exc), started, exc.problems)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: a loader bug costs one row
+            why = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode()
+            return failed_to_load(name, plan or hidden_plan(), f"the submission could not be read ({why})",
+                                  started)
         limits = limits or Limits()
         runner = Sandbox(loaded.package_dir, limits) if isolated else InProcessRunner(loaded.package_dir)
         try:
@@ -259,4 +267,4 @@ def grade_submission(
         finally:
             runner.close()
     isolation = runner.isolation() if isinstance(runner, Sandbox) else {"mode": "in-process"}
-    return summarize(path.name, results, loaded.problems, started, isolation)
+    return summarize(name, results, loaded.problems, started, isolation)
