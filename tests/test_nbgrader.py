@@ -37,6 +37,7 @@ from autograder.grade import grade_submission
 from autograder.nbgrader_course import ASSIGNMENT
 from autograder.notebooks import BY_MODULE, build_notebooks
 from autograder.stubs import ROOT
+from autograder.tasks import BY_NAME
 
 pytestmark = pytest.mark.nbgrader
 
@@ -242,3 +243,31 @@ def test_a_course_that_cannot_be_graded_is_one_clear_line(course, tmp_path, cour
                           cwd=tmp_path, env=course.env, capture_output=True, text=True)
     assert done.returncode == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_test_cell_scores_its_tasks_share_scaled_to_its_own_points(tmp_path):
+    from nbgrader.utils import determine_grade
+
+    from autograder.nbgrader_autograde import IsolatedTestCells
+
+    notebook = copy.deepcopy(buggy_notebooks()["02_convolution.ipynb"])
+    folder = write({"02_convolution.ipynb": notebook}, tmp_path / "alice")
+    result = grade_submission(folder)
+    (tmp_path / "results" / "alice").mkdir(parents=True)
+    (tmp_path / "results" / "alice" / "result.json").write_text(
+        json.dumps({**result.to_json(), "batch": {"student": "alice", "status": "graded"}}))
+    tests = [cell for cell in notebook.cells if nbgrader_meta(cell).get("grade")]
+    for cell in tests:
+        cell.metadata.nbgrader["points"] *= 2  # the instructor gave every test cell twice the task's points
+    stray = new_code_cell("print('no grade_task here')", metadata={"nbgrader": {
+        "grade": True, "solution": False, "locked": True, "grade_id": "stray", "points": 1,
+        "schema_version": 3}})
+    notebook.cells.append(stray)
+    resources = {"nbgrader": {"student": "alice", "notebook": "02_convolution"}}
+    IsolatedTestCells(results_dir=str(tmp_path / "results")).preprocess(notebook, resources)
+    scores = {task.name: task.score for task in result.tasks}
+    for cell in tests:
+        task = cell.source.split('"')[1]
+        assert determine_grade(cell)[0] == pytest.approx(2 * scores[task]), task
+    assert scores["conv.conv_forward"] < BY_NAME["conv.conv_forward"].points  # the flipped kernel
+    assert determine_grade(stray)[0] == 0  # a grade cell of no task: never the full marks of a silent cell
