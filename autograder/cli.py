@@ -79,6 +79,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "batch": _delegate("batch"),
     "release": _delegate("release"),
     "nbgrader": _delegate("nbgrader_course"),
+    "nbgrader-autograde": _delegate("nbgrader_autograde"),
     "gradescope": _delegate("gradescope"),
 }
 
@@ -132,8 +133,24 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument("out", help="folder to write")
     nbgrader = sub.add_parser("nbgrader", help="instructors: write an nbgrader course for week 4")
     nbgrader.add_argument("course_dir", help="the course folder to write")
+    autograde = sub.add_parser(
+        "nbgrader-autograde",
+        help="instructors: grade an nbgrader course's submissions, sandboxed and without a kernel",
+    )
+    autograde.add_argument("course_dir", help="the nbgrader course (written by `autograder nbgrader`)")
+    autograde.add_argument("assignment", help="the assignment to grade: submitted/*/ASSIGNMENT/*.ipynb")
+    autograde.add_argument("--jobs", type=int, default=2, help="students graded in parallel (default 2)")
+    autograde.add_argument(
+        "--force", action="store_true", help="regrade submissions already autograded (as nbgrader's --force)"
+    )
     gradescope = sub.add_parser("gradescope", help="instructors: write a Gradescope autograder bundle")
     gradescope.add_argument("out", help="the .zip to write")
+    gradescope.add_argument(
+        "--hidden-visibility",
+        choices=("hidden", "after_due_date", "after_published", "visible"),  # gradescope.VISIBILITIES
+        default="after_published",
+        help="when students see the results of hidden cases (default after_published); public ones: at once",
+    )
     return top
 
 
