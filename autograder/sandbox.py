@@ -70,7 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from .child import StudentError, describe_end
-from .cleanup import kill_tree, kill_user, processes
+from .cleanup import clear_ipc, kill_tree, kill_user, processes, remove_files_of
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import Outcome, outcome_from, to_wire
 
@@ -781,6 +781,9 @@ class Sandbox:
         """Kill everything the sandbox started, remove its folders, give its uid back."""
         with _uninterrupted():
             self._stop()
+            if self.backend == "own-uid" and self.uid is not None:  # no namespace took them away
+                clear_ipc(self.uid)
+                remove_files_of(self.uid)
             if self.cgroup is not None:
                 self.cgroup.remove()
             if self.root is not None:
