@@ -248,14 +248,11 @@ def test_a_course_that_cannot_be_graded_is_one_clear_line(course, tmp_path, cour
 def test_a_test_cell_scores_its_tasks_share_scaled_to_its_own_points(tmp_path):
     from nbgrader.utils import determine_grade
 
-    from autograder.nbgrader_autograde import IsolatedTestCells
+    from autograder.nbgrader_autograde import fill_test_cells
 
     notebook = copy.deepcopy(buggy_notebooks()["02_convolution.ipynb"])
     folder = write({"02_convolution.ipynb": notebook}, tmp_path / "alice")
     result = grade_submission(folder)
-    (tmp_path / "results" / "alice").mkdir(parents=True)
-    (tmp_path / "results" / "alice" / "result.json").write_text(
-        json.dumps({**result.to_json(), "batch": {"student": "alice", "status": "graded"}}))
     tests = [cell for cell in notebook.cells if nbgrader_meta(cell).get("grade")]
     for cell in tests:
         cell.metadata.nbgrader["points"] *= 2  # the instructor gave every test cell twice the task's points
@@ -263,11 +260,104 @@ def test_a_test_cell_scores_its_tasks_share_scaled_to_its_own_points(tmp_path):
         "grade": True, "solution": False, "locked": True, "grade_id": "stray", "points": 1,
         "schema_version": 3}})
     notebook.cells.append(stray)
-    resources = {"nbgrader": {"student": "alice", "notebook": "02_convolution"}}
-    IsolatedTestCells(results_dir=str(tmp_path / "results")).preprocess(notebook, resources)
+    fill_test_cells(notebook, "02_convolution", json.loads(json.dumps(result.to_json())))
     scores = {task.name: task.score for task in result.tasks}
     for cell in tests:
         task = cell.source.split('"')[1]
         assert determine_grade(cell)[0] == pytest.approx(2 * scores[task]), task
     assert scores["conv.conv_forward"] < BY_NAME["conv.conv_forward"].points  # the flipped kernel
     assert determine_grade(stray)[0] == 0  # a grade cell of no task: never the full marks of a silent cell
+
+
+# ---------------------------------------------------------------- against nbgrader autograde itself
+
+
+def gradebook_rows(course_dir: Path) -> dict[str, list[tuple]]:
+    """Every row nbgrader's autograde writes, by what it is, as plain values (no database ids)."""
+    from nbgrader.api import Gradebook
+
+    rows: dict[str, list[tuple]] = defaultdict(list)
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", "ann-week4") as gradebook:
+        rows["students"] = sorted(s.id for s in gradebook.students)
+        for submission in gradebook.find_assignment(ASSIGNMENT).submissions:
+            student = submission.student_id
+            rows["submissions"].append((student, submission.timestamp, submission.total_seconds_late))
+            for notebook in submission.notebooks:
+                rows["notebooks"].append((student, notebook.name, notebook.score,
+                                          notebook.late_submission_penalty))
+                rows["grades"] += [(student, notebook.name, g.name, g.auto_score, g.manual_score,
+                                    g.needs_manual_grade) for g in notebook.grades]
+                rows["comments"] += [(student, notebook.name, c.name, c.auto_comment)
+                                     for c in notebook.comments]
+    return {kind: sorted(values) for kind, values in rows.items()}
+
+
+def autograded_files(folder: Path) -> dict[str, object]:
+    """autograded/STUDENT/ASSIGNMENT/: each file's permissions; each notebook's cells, not their outputs."""
+    files: dict[str, object] = {}
+    for path in sorted(folder.iterdir()):
+        files[path.name] = oct(path.stat().st_mode & 0o777)
+        if path.suffix == ".ipynb":
+            nb = nbformat.read(path, as_version=4)
+            files[path.stem] = (nb.metadata.get("kernelspec"),
+                                [(c.cell_type, c.source, nbgrader_meta(c)) for c in nb.cells])
+        else:
+            files[path.stem] = path.read_text()
+    return files
+
+
+def test_the_gradebook_and_notebooks_are_those_nbgrader_autograde_writes(course, tmp_path):
+    """One more student, not in the gradebook, late (the course zeroes late work), one notebook
+    solved, one untouched, four not handed in, a file of her own: graded by ``nbgrader autograde``
+    (the course's kernel runs the public cases, which a solved notebook passes as it passes the
+    hidden ones) and by ``nbgrader-autograde`` on two copies of the course, row for row the same.
+    The four students already autograded are skipped by both."""
+    from nbgrader.api import Gradebook
+
+    notebooks = {"01_computational_graph.ipynb": RELEASE["01_computational_graph.ipynb"],
+                 "03_dropout.ipynb": SOLVED["03_dropout.ipynb"]}
+    copies = {}
+    for name in ("nbgrader", "ours"):
+        root = shutil.copytree(course.root, tmp_path / name / "course", symlinks=True)
+        with open(root / "nbgrader_config.py", "a") as f:
+            f.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "ann-week4") as gradebook:
+            gradebook.update_or_create_assignment(ASSIGNMENT, duedate="2024-06-01 12:00:00 UTC")
+        folder = write(notebooks, root / "submitted" / "late" / ASSIGNMENT)
+        (folder / "timestamp.txt").write_text("2024-06-02 12:00:00.000000 UTC")  # a day late
+        (folder / "notes.txt").write_text("my notes\n")
+        copies[name] = root
+    run([str(BIN / "nbgrader"), "autograde", ASSIGNMENT], copies["nbgrader"], course.env)
+    out = run([sys.executable, "-m", "autograder", "nbgrader-autograde", str(copies["ours"]), ASSIGNMENT],
+              tmp_path, course.env)
+    assert f"1 submission(s) of {ASSIGNMENT} autograded" in out
+
+    theirs, ours = gradebook_rows(copies["nbgrader"]), gradebook_rows(copies["ours"])
+    assert ours == theirs
+    late = {row[1]: row[2:] for row in ours["notebooks"] if row[0] == "late"}
+    assert late["03_dropout"] == (course.max_scores["03_dropout"], course.max_scores["03_dropout"])  # zeroed
+    assert late["01_computational_graph"] == (0, 0) and late["02_convolution"] == (0, None)  # not handed in
+    answers = defaultdict(set)
+    for student, notebook, _, comment in ours["comments"]:
+        if student == "late":
+            answers[notebook].add(comment)
+    assert answers["03_dropout"] == {None} and answers["01_computational_graph"] == {"No response."}
+    folder = Path("autograded") / "late" / ASSIGNMENT
+    assert autograded_files(copies["ours"] / folder) == autograded_files(copies["nbgrader"] / folder)
+
+
+def test_a_broken_submission_fails_alone_and_a_link_is_not_followed(course, tmp_path):
+    root = shutil.copytree(course.root, tmp_path / "course", symlinks=True)
+    for student in ("badtime", "linked"):
+        write({"03_dropout.ipynb": SOLVED["03_dropout.ipynb"]}, root / "submitted" / student / ASSIGNMENT)
+    (root / "submitted" / "badtime" / ASSIGNMENT / "timestamp.txt").write_text("last Tuesday, or so")
+    secret = tmp_path / "instructor-only.txt"
+    secret.write_text("the exam's answers\n")
+    (root / "submitted" / "linked" / ASSIGNMENT / "answers.txt").symlink_to(secret)
+    out = run([sys.executable, "-m", "autograder", "nbgrader-autograde", str(root), ASSIGNMENT],
+              tmp_path, course.env)
+    assert "badtime              not autograded:" in out and "timestamp.txt holds no time" in out
+    assert f"1 submission(s) of {ASSIGNMENT} autograded" in out and "linked " in out
+    assert not (root / "autograded" / "badtime").exists()
+    linked = root / "autograded" / "linked" / ASSIGNMENT
+    assert sorted(p.name for p in linked.iterdir()) == ["03_dropout.ipynb"]
