@@ -361,3 +361,45 @@ def test_a_broken_submission_fails_alone_and_a_link_is_not_followed(course, tmp_
     assert not (root / "autograded" / "badtime").exists()
     linked = root / "autograded" / "linked" / ASSIGNMENT
     assert sorted(p.name for p in linked.iterdir()) == ["03_dropout.ipynb"]
+
+
+def corrupted(change) -> nbformat.NotebookNode:
+    """The solved dropout notebook with its first test cell's nbgrader metadata changed by ``change``."""
+    notebook = copy.deepcopy(SOLVED["03_dropout.ipynb"])
+    change(next(c for c in notebook.cells if nbgrader_meta(c).get("grade")).metadata.nbgrader)
+    return notebook
+
+
+@pytest.mark.parametrize("change", [
+    lambda meta: None,  # as released: valid
+    lambda meta: meta.update(points="lots"),
+    lambda meta: meta.pop("grade_id"),
+    lambda meta: meta.update(grade_id=""),
+    lambda meta: meta.update(schema_version=2),
+    lambda meta: meta.update(schema_version=4),
+    lambda meta: meta.update(grade_id="dropout_mask"),  # a duplicate id
+    lambda meta: meta.update(task=True),  # a task cell that is code
+])
+def test_the_metadata_check_is_nbgraders_own(change):
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    from autograder.nbgrader_autograde import metadata_validator
+
+    def verdict(validator) -> tuple[str, str] | None:
+        try:
+            validator.validate_nb(corrupted(change))
+        except Exception as exc:  # noqa: BLE001 - the verdict is the exception
+            return type(exc).__name__, str(exc)
+        return None
+
+    assert verdict(metadata_validator()) == verdict(MetadataValidator())
+
+
+def test_a_course_whose_preprocessors_are_not_nbgraders_defaults_is_refused(course, tmp_path):
+    root = shutil.copytree(course.root, tmp_path / "course", symlinks=True)
+    with open(root / "nbgrader_config.py", "a") as f:
+        f.write("\nc.Autograde.sanitize_preprocessors = []\n")
+    done = subprocess.run([sys.executable, "-m", "autograder", "nbgrader-autograde", str(root), ASSIGNMENT],
+                          cwd=tmp_path, env=course.env, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "configures Autograde.sanitize_preprocessors" in done.stderr, done.stderr
