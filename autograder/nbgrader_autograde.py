@@ -30,8 +30,8 @@ Which task a test cell grades: its source, locked and so restored from the grade
 ``grade_task("conv.conv_forward", globals())`` (``notebooks.grading_source``). The cell's score
 is that task's score scaled to the cell's points.
 
-nbgrader is imported inside the functions that use it: the grading workers import this
-module (``grade_in_parallel`` pickles ``grade_job`` by name) and need none of it.
+nbgrader and nbformat are imported inside the functions that use them, once
+``skip_iri_format_checks`` has spared their import its slowest part.
 """
 
 from __future__ import annotations
@@ -58,8 +58,10 @@ from .notebook_grading import cell_feedback
 from .tasks import BY_NAME
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from nbformat import NotebookNode
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, SubmittedAssignment, SubmittedNotebook
     from nbgrader.apps import AutogradeApp
 
 HIDDEN = "hidden"  # the cases run: the hidden ones, against the reference
@@ -233,7 +235,6 @@ def skip_iri_format_checks() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
-
 class Course:
     """An nbgrader course as ``nbgrader autograde ASSIGNMENT`` sees it: its configuration, gradebook and
     release, and nbgrader's preprocessors configured as the course configures them.
@@ -251,6 +252,7 @@ class Course:
         from nbgrader.api import Gradebook, MissingEntry
         from nbgrader.apps import AutogradeApp
         from nbgrader.converters import Autograde
+        from nbgrader.preprocessors import AssignLatePenalties
 
         self.app: AutogradeApp = AutogradeApp(log_level="ERROR")  # not its warning that cwd has no config
         self.app.initialize([], root=str(course_dir.resolve()))
@@ -259,7 +261,10 @@ class Course:
         self.dirs = self.app.coursedir
         self.dirs.assignment_id = self.assignment = assignment
         self.converter = Autograde(coursedir=self.dirs, parent=self.app)  # its configuration, and permissions
-        check_pipeline(self.converter)
+        self.sanitizers, self.finishers = self._preprocessors()
+        self.metadata = metadata_validator()
+        self.late_policy = AssignLatePenalties(parent=self.app)
+        self.late_policy.init_plugin()
         self.gradebook = Gradebook(self.dirs.db_url, self.dirs.course_id)
         try:
             self.release = Release.read(self.gradebook, assignment)
@@ -267,34 +272,38 @@ class Course:
             self.gradebook.close()
             raise CourseError(f"the gradebook has no assignment {assignment!r}: "
                               f"run `nbgrader generate_assignment {assignment}` first") from None
+        self.overwrite_cells.release = self.release
         for (notebook, name), cell in self.release.source_cells.items():
             if name in self.release.test_cells[notebook] and task_of(cell.source) is None:
                 self.gradebook.close()
                 raise CourseError(f"{notebook}.ipynb: the test cell {name!r} calls no "
                                   'grade_task("module.function", globals()) of a known task')
-        self.metadata = metadata_validator()
-        self.sanitizers, self.finishers = self._preprocessors()
-        from nbgrader.preprocessors import AssignLatePenalties
-
-        self.late_policy = AssignLatePenalties(parent=self.app)
-        self.late_policy.init_plugin()
 
     def _preprocessors(self) -> tuple[list, list]:
-        """nbgrader's preprocessors that need no kernel and no gradebook session, as configured."""
-        from nbconvert.preprocessors import ClearMetadataPreprocessor
-        from nbgrader.preprocessors import (
-            ClearOutput,
-            DeduplicateIds,
-            IgnorePattern,
-            LimitOutput,
-        )
+        """nbgrader's preprocessors that need no kernel and no gradebook session, as the course configures
+        them (those before the grading, those after); a course that configures others is refused.
 
-        overwrite = overwrite_cells_class()(parent=self.app, release=self.release)
-        if overwrite.add_missing_cells:
+        This reproduces nbgrader's default ``Autograde.sanitize_preprocessors`` and
+        ``autograde_preprocessors``, each with its own options (``LimitOutput.max_lines``,
+        ``IgnorePattern.pattern``, the late-submission plugin...), and the default
+        ``OverwriteCells.add_missing_cells = False``.
+        """
+        from nbconvert.preprocessors import ClearMetadataPreprocessor
+        from nbgrader.converters import Autograde
+        from nbgrader.preprocessors import ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput
+
+        defaults = Autograde.class_traits()
+        for name in ("sanitize_preprocessors", "autograde_preprocessors"):
+            if list(getattr(self.converter, name)) != list(defaults[name].default()):
+                raise CourseError(f"the course configures Autograde.{name}: nbgrader-autograde runs "
+                                  "nbgrader's default ones (without a kernel); use `nbgrader autograde` "
+                                  "for this course")
+        self.overwrite_cells = overwrite_cells_class()(parent=self.app)
+        if self.overwrite_cells.add_missing_cells:
             raise CourseError("the course sets OverwriteCells.add_missing_cells, which nbgrader-autograde "
                               "does not reproduce; use `nbgrader autograde` for this course")
         sanitizers = [ClearOutput(parent=self.app), DeduplicateIds(parent=self.app), self._kernelspec,
-                      overwrite, self._check_metadata]
+                      self.overwrite_cells, self._check_metadata]
         finishers = [IgnorePattern(parent=self.app), ClearMetadataPreprocessor(parent=self.app),
                      LimitOutput(parent=self.app)]
         return sanitizers, finishers
@@ -330,7 +339,7 @@ class Course:
         return {"nbgrader": {"student": student, "assignment": self.assignment, "notebook": notebook,
                              "db_url": self.dirs.db_url}}
 
-    def timestamp(self, folder: Path) -> Any:
+    def timestamp(self, folder: Path) -> datetime | None:
         """The submission time in ``folder/timestamp.txt`` (a datetime), or None when it has none.
 
         nbgrader fails on a timestamp it cannot parse (``CourseDirectory.fail``, which does not
@@ -341,22 +350,6 @@ class Course:
         except Exception as exc:  # noqa: BLE001 - unparseable text or an unreadable file: this student's
             raise SubmissionError(f"{folder / 'timestamp.txt'} holds no time nbgrader can read "
                                   f"({type(exc).__name__})") from None
-
-
-def check_pipeline(converter: Any) -> None:
-    """Refuse a course whose nbgrader configuration changes what this command reproduces.
-
-    It reproduces nbgrader's default ``sanitize_preprocessors`` and ``autograde_preprocessors``
-    (every one of them still reads its own options: LimitOutput.max_lines, IgnorePattern.pattern,
-    the late-submission plugin...), and the default ``OverwriteCells.add_missing_cells = False`` (``Course``).
-    """
-    from nbgrader.converters import Autograde
-
-    traits = Autograde.class_traits()
-    for name in ("sanitize_preprocessors", "autograde_preprocessors"):
-        if list(getattr(converter, name)) != list(traits[name].default()):
-            raise CourseError(f"the course configures Autograde.{name}: nbgrader-autograde runs nbgrader's "
-                              "default ones (without a kernel); use `nbgrader autograde` for this course")
 
 
 def to_grade(course: Course, force: bool) -> list[str]:
@@ -477,7 +470,7 @@ def copy_files(src: Path, dest: Path, exclude: list[str], skip: set[str] = froze
         shutil.copy(filename, path)
 
 
-def record_submission(course: Course, student: str, timestamp: Any) -> Any:
+def record_submission(course: Course, student: str, timestamp: datetime | None) -> SubmittedAssignment:
     """The student and the submission in the gradebook, as nbgrader's Autograde.init_assignment makes them."""
     from nbgrader.api import MissingEntry
 
@@ -497,7 +490,7 @@ def record_submission(course: Course, student: str, timestamp: Any) -> Any:
     return gradebook.update_or_create_submission(course.assignment, student)
 
 
-def save_grades(course: Course, notebook: Any, nb: NotebookNode) -> None:
+def save_grades(course: Course, notebook: SubmittedNotebook, nb: NotebookNode) -> None:
     """nbgrader's SaveAutoGrades on a SubmittedNotebook: each grade cell's auto_score, each answer's comment.
 
     Raises MissingEntry for a cell the gradebook does not have (nbgrader fails that student too).
@@ -524,7 +517,7 @@ def save_grades(course: Course, notebook: Any, nb: NotebookNode) -> None:
                 from None
 
 
-def assign_late_penalty(course: Course, submission: Any, notebook: Any) -> None:
+def assign_late_penalty(course: Course, submission: SubmittedAssignment, notebook: SubmittedNotebook) -> None:
     """nbgrader's AssignLatePenalties on one SubmittedNotebook (the course's late-submission plugin)."""
     notebook.late_submission_penalty = None
     if submission.total_seconds_late > 0:
@@ -550,9 +543,11 @@ def write_student(course: Course, student: str, notebooks: Path, result: dict[st
     """nbgrader's Autograde of one student, its kernel replaced by the sandboxed ``result``.
 
     ``notebooks`` holds the sanitized notebooks (``sanitize``). The gradebook gets the
-    student's grades in one transaction, ``autograded/`` the notebooks and files; on a
-    failure neither is left half done. ``for_review``: the grader failed on this student, so
-    every grade is flagged for manual grading.
+    student's grades, comments and late penalties in one transaction (a new student and
+    submission are committed first by nbgrader's ``add_student`` and ``add_submission``, as in
+    nbgrader), ``autograded/`` the notebooks and files; on a failure the grades are rolled
+    back and the folder removed. ``for_review``: the grader failed on this student, so every
+    grade is flagged for manual grading.
     """
     import nbformat
 
@@ -637,8 +632,8 @@ def autograde(course_dir: Path, assignment: str, jobs: int = 2, force: bool = Fa
 
         def record(job: Job, status: str) -> None:
             """Write a student's grades as soon as they are graded, while the workers grade the next."""
-            result = json.loads((job.folder / "result.json").read_text())
             try:
+                result = json.loads((job.folder / "result.json").read_text())
                 write_student(course, job.student, job.path, result, for_review=status == GRADER_ERROR)
             except Exception as exc:  # noqa: BLE001 - one student's failure is that student's row
                 summary.failed[job.student] = f"not written to the gradebook ({why(exc)})"
