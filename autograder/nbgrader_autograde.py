@@ -565,19 +565,20 @@ def write_student(course: Course, student: str, notebooks: Path, result: dict[st
         keep = {str(source / name) for name in converter.exclude_overwriting.get(course.assignment, [])}
         copy_files(source, dest, [*course.dirs.ignore, "*.ipynb"], skip=keep)
         for notebook in submission.notebooks:
-            if notebook.name not in names:  # not handed in: nbgrader scores it 0
-                course.log.warning("No submitted file: %s", submitted / f"{notebook.name}.ipynb")
+            name = notebook.name  # read once: each read goes through two relationships
+            if name not in names:  # not handed in: nbgrader scores it 0
+                course.log.warning("No submitted file: %s", submitted / f"{name}.ipynb")
                 for grade in notebook.grades:
                     grade.auto_score, grade.needs_manual_grade = 0, False
                 continue
-            nb = nbformat.read(notebooks / f"{notebook.name}.ipynb", as_version=4)
-            fill_test_cells(nb, notebook.name, result)
-            resources = course.resources(student, notebook.name)
+            nb = nbformat.read(notebooks / f"{name}.ipynb", as_version=4)
+            fill_test_cells(nb, name, result)
+            resources = course.resources(student, name)
             for preprocessor in course.finishers:
                 nb, resources = preprocessor(nb, resources)
             save_grades(course, notebook, nb)
             assign_late_penalty(course, submission, notebook)
-            nbformat.write(nb, dest / f"{notebook.name}.ipynb")
+            nbformat.write(nb, dest / f"{name}.ipynb")
         if for_review:
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
