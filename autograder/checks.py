@@ -19,20 +19,24 @@ reference's backward (to measure what each numerical check catches by itself).
 
 from __future__ import annotations
 
+import builtins
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import gradcheck
-from .child import StudentError
 from .hints import Clue, diagnose, explain_error, why_invalid
 from .inputs import Seed, describe, to_generators
 from .protocol import Opaque
 from .runner import Outcome, Runner
 from .spec import Case, Task
+
+if TYPE_CHECKING:
+    from .child import StudentError
 
 RTOL, ATOL = 1e-6, 1e-9  # forward values: the same float64 formula, computed another way
 
@@ -71,6 +75,7 @@ class Context:
     reference: Reference | None = None
     gradcheck: str = "both"  # a key of GRADCHECKS
     full_limit: int = 400  # the element-wise check runs on arrays up to this size
+    public: bool = False  # the case's feedback may show its values (SPEC §3: a hidden case's may not)
     warnings: list[str] = field(default_factory=list)
     output: list[str] = field(default_factory=list)
 
@@ -81,7 +86,7 @@ class Context:
         if outcome.output:
             self.output.append(outcome.output)
         if outcome.error is not None:
-            raise Failed(*_error_message(function.split(".")[1], outcome.error, role))
+            raise Failed(*_error_message(function.split(".")[1], outcome.error, role, self.public))
         return outcome
 
     def numeric(self, function: str) -> Callable[..., Any]:
@@ -100,22 +105,72 @@ class Context:
         return self.gradcheck.endswith("-alone")
 
 
-def _error_message(name: str, error: StudentError, role: str) -> tuple[str, str]:
+# Exception classes a hidden case may name: the student's own class names are theirs to choose, so they
+# could spell out a hidden input (``type(x.tobytes().hex(), (Exception,), {})``).
+KNOWN_ERRORS = frozenset(name for name, value in vars(builtins).items()
+                         if isinstance(value, type) and issubclass(value, BaseException)) | {"LinAlgError"}
+# Where in the student's code: a frame line of ``child.student_traceback``, the module one of the week's.
+_IMPORT_FAILED = re.compile(r"\w{1,40}\.py does not import")  # child.Executor.module's words
+_FRAME = re.compile(r'File "(\w{1,40}\.py)", line (\d{1,6})')
+
+
+def _where(trace: str) -> str:
+    """The deepest frame of the student's traceback as " in conv.py, line 12", or ''."""
+    frames = _FRAME.findall(trace)
+    return f" in {frames[-1][0]}, line {frames[-1][1]}" if frames else ""
+
+
+def _error_message(name: str, error: StudentError, role: str, public: bool) -> tuple[str, str]:
+    """What the student reads when their code raised. A hidden case names the exception's type and
+    where it was raised, never its message or traceback: either may hold the case's inputs."""
     where = f" ({role})" if role else ""
-    trace = f"\n{error.trace}" if error.trace else ""
     if error.type_name == "NotImplementedError":
         return f"{name}(){where} is not written yet: it raised NotImplementedError.", ""
-    if error.type_name in ("MissingModule", "MissingFunction", "Timeout", "Crash", "BadResult"):
+    if error.type_name in ("MissingModule", "MissingFunction", "Timeout", "Crash"):
         return f"{error.message}{where}.", ""
-    return f"{name}(){where} raised {error.type_name}: {error.message}{trace}", \
-        explain_error(error.type_name, error.message)
+    if error.type_name == "BadResult" and not public:  # its detail quotes what the student's process sent
+        return f"{name}(){where}: the student's process sent back a malformed result.", ""
+    if error.type_name == "BadResult":
+        return f"{error.message}{where}.", ""
+    advice = explain_error(error.type_name, error.message)
+    if public:
+        trace = f"\n{error.trace}" if error.trace else ""
+        return f"{name}(){where} raised {error.type_name}: {error.message}{trace}", advice
+    kind = error.type_name if error.type_name in KNOWN_ERRORS else "an exception of its own class"
+    failed_import = _IMPORT_FAILED.match(error.message)
+    what = f"{failed_import.group(0)}: it raised" if failed_import else f"{name}(){where} raised"
+    return (f"{what} {kind}{_where(error.trace)} (a hidden case shows no exception message: run "
+            "`autograder check` to see the public cases' messages)."), advice
+
+
+# Warnings numpy raises on its own, quoted in full; any other warning's text is the student's to choose.
+_NUMPY_WARNING = re.compile(r"RuntimeWarning: (overflow|underflow|divide by zero|invalid value) encountered "
+                            r"in [\w ]{1,40}")
+
+
+def shown_warnings(warnings: list[str], public: bool) -> list[str]:
+    """The warnings a case may show: all of them for a public case, numpy's own for a hidden one."""
+    if public:
+        return sorted(set(warnings))[:5]
+    kept = {w if _NUMPY_WARNING.fullmatch(w) else "a warning of your code (its text is not shown for a "
+            "hidden case)" for w in warnings}
+    return sorted(kept)[:5]
 
 
 # --- comparing returned values -----------------------------------------------------------------
 
+# What an Opaque may say it was: the encoder's own words. A class of the student's is named by the student,
+# so its name is not repeated (it could spell out a hidden input).
+_OPAQUE_TYPES = re.compile(r"ndarray of dtype [<>|=]?[a-zA-Z]\d{0,2}|ndarray of shape \([\d, ]{0,60}\)"
+                           r"|function|method|builtin_function_or_method|generator|Generator|set|frozenset|"
+                           r"bytes|bytearray|complex|module|type|object|range|map|zip|filter|dict")
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, Opaque):
-        return repr(value)
+        if not _OPAQUE_TYPES.fullmatch(value.type_name):
+            return "an object of a class of its own (it cannot leave the student's process)"
+        return f"<{value.type_name}{': too large' if value.reason == 'too large' else ''}>"
     if isinstance(value, np.ndarray):
         return f"an ndarray of shape {value.shape}"
     name = type(value).__name__
@@ -133,22 +188,32 @@ def unpack(value: Any, returns: str | tuple[str, ...], function: str) -> dict[st
     return dict(zip(returns, value))
 
 
-def _check_keys(name: str, got: Any, want: dict) -> None:
+def _check_keys(name: str, got: Any, want: dict, public: bool = False) -> None:
+    """A dict with exactly the keys of ``want``. A hidden case names only the expected keys: the
+    student's keys are strings of their choice."""
     if not isinstance(got, dict) or set(got) != set(want):
-        raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {_kind(got)}"
-                     + (f" with keys {sorted(got)}." if isinstance(got, dict) else "."))
+        if not isinstance(got, dict):
+            detail = "."
+        elif public:
+            detail = f" with keys {sorted(got)}."
+        else:
+            missing = sorted(set(want) - set(got))
+            detail = (f" missing {missing}" if missing else "") + \
+                      (f" with {len(set(got) - set(want))} other keys" if set(got) - set(want) else "") + "."
+        raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {_kind(got)}{detail}")
 
 
-def check_form(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: Clue | None = None) -> None:
+def check_form(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: Clue | None = None,
+               public: bool = False) -> None:
     """Check that an array (or a dict of arrays) has the type, shape, dtype and finiteness of ``want``.
 
     What every judgement of an array needs first; the values are left to ``compare``
     or to a numerical gradient check.
     """
     if isinstance(want, dict):
-        _check_keys(name, got, want)
+        _check_keys(name, got, want, public)
         for key in want:
-            check_form(f"{name}[{key!r}]", got[key], want[key])
+            check_form(f"{name}[{key!r}]", got[key], want[key], public=public)
         return
     if not isinstance(got, np.ndarray):
         raise Failed(f"{name} should be an ndarray of shape {want.shape}; it is {_kind(got)}.")
@@ -168,7 +233,7 @@ def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: C
     clue = clue or Clue(name, {})
     clue.name = name
     if isinstance(want, np.ndarray):
-        check_form(name, got, want, hints, clue)
+        check_form(name, got, want, hints, clue, public)
         wrong = ~np.isclose(got, want, rtol=RTOL, atol=ATOL)
         if wrong.any():
             worst = np.unravel_index(int(np.argmax(np.abs(got - want) * wrong)), want.shape)
@@ -193,14 +258,15 @@ def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: C
         if not np.isfinite(got):
             raise Failed(f"{name} is {got}.", "look for a log of zero or an overflow.")
         if not np.isclose(got, want, rtol=RTOL, atol=ATOL):
-            detail = f"; expected {want:.8g}" if public else ""
+            detail = f" {got:.8g}; expected {want:.8g}" if public else " wrong"
             hint = diagnose(hints, np.array(got), np.array(want), clue)
-            raise Failed(f"{name} is {got:.8g}{detail}: relative error {gradcheck.rel_error(got, want):.2g}.",
-                         hint)
+            raise Failed(f"{name} is{detail}: relative error {gradcheck.rel_error(got, want):.2g}.", hint)
     elif isinstance(want, str):
         if got != want:
-            raise Failed(f"{name} is {got!r}"
-                         + (f"; expected {want!r}." if public else "; that is not right."))
+            if public:
+                raise Failed(f"{name} is {got!r}; expected {want!r}.")
+            what = f"a string of {len(got)} characters" if isinstance(got, str) else _kind(got)
+            raise Failed(f"{name} is not right: it is {what} (a hidden case does not show it).")
     elif isinstance(want, list | tuple):
         if not isinstance(got, list | tuple) or len(got) != len(want):
             raise Failed(f"{name} should be a list of {len(want)} arrays; it is {_kind(got)}"
@@ -213,7 +279,7 @@ def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: C
             except Failed as failed:
                 raise Failed(failed.message, hint or failed.hint) from None
     elif isinstance(want, dict):
-        _check_keys(name, got, want)
+        _check_keys(name, got, want, public)
         for key in want:
             compare(f"{name}[{key!r}]", got[key], want[key], hints, Clue(key, clue.inputs, clue.reference),
                     public)
@@ -321,9 +387,9 @@ def _numerical_check(ctx: Context, name: str, f: Callable[[np.ndarray], float], 
         if not result.ok:
             where = (f"at index {result.worst_index}" if mode == "full"
                      else f"along random direction #{result.worst_index}")
+            values = f"analytic {result.analytic:.6g}, numerical {result.numeric:.6g}, " if ctx.public else ""
             raise Failed(f"{name} (shape {x.shape}) disagrees with the numerical gradient {where}: "
-                         f"analytic {result.analytic:.6g}, numerical {result.numeric:.6g}, "
-                         f"relative error {result.rel_error:.2g} ({mode} check).")
+                         f"{values}relative error {result.rel_error:.2g} ({mode} check).")
 
 
 def _scalar_from(outputs: Any, returns: str | tuple[str, ...], upstream: list[np.ndarray]) -> float:
@@ -569,7 +635,8 @@ def judge_raises(ctx: Context, task: Task, case: Case, inputs: dict[str, Any]) -
     if error.type_name == "NotImplementedError":
         raise Failed(f"{task.function}() is not written yet: it raised NotImplementedError.")
     if error.type_name != case.raises:
-        raise Failed(f"{call} raised {error.type_name}: {error.message}; it should raise {case.raises}.",
+        message, _ = _error_message(task.function, error, "", case.public)
+        raise Failed(f"{call}: {message} It should raise {case.raises}.",
                      "check the inputs first and raise a ValueError that says what is wrong.")
     if not error.message.strip():
         raise Failed(f"{call} raised {case.raises} without a message: say what is wrong with the input.")

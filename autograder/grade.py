@@ -9,21 +9,24 @@ Grading is deterministic: every case draws its inputs from its own fixed seed.
 from __future__ import annotations
 
 import functools
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import submission
-from .checks import CHECKS, Context, Failed, Reference, judge_raises
+from .checks import CHECKS, Context, Failed, Reference, judge_raises, shown_warnings
 from .inputs import case_seed, make_inputs
 from .runner import InProcessRunner, Runner
-from .sandbox import Limits, Sandbox, SandboxError
 from .spec import Case, Task
+
+if TYPE_CHECKING:  # the sandbox is Unix-only: imported when grading asks for it, never by the self-check
+    from .sandbox import Limits
 
 
 @dataclass
@@ -95,8 +98,17 @@ def plan_cases(tasks: Iterable[Task], reference: Reference, public_only: bool = 
     return plan
 
 
+def _platform_failure(exc: Exception) -> bool:
+    """Is ``exc`` the sandbox saying it cannot run student code at all? (Only once it is imported.)"""
+    sandbox = sys.modules.get(f"{__package__}.sandbox")
+    return sandbox is not None and isinstance(exc, sandbox.SandboxError)
+
+
 def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
+    """Judge one case. A hidden case's result holds no printed output and no text the student's
+    code chose (SPEC §3): the judges word its failure, ``shown_warnings`` filters its warnings."""
     case = planned.case
+    ctx.public = case.public
     try:
         if case.raises:
             judge_raises(ctx, task, case, planned.inputs)
@@ -105,13 +117,11 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
         failure = None
     except Failed as failed:
         failure = failed
-    except SandboxError:  # the platform cannot run student code at all: no case can be judged
-        raise
     except Exception as exc:  # noqa: BLE001 - a grader bug must cost no student a crash of the batch
-        failure = Failed(
-            f"the grader could not judge this case ({type(exc).__name__}: {exc}); "
-            "please report it to your TA."
-        )
+        if _platform_failure(exc):  # no case can be judged: the caller says so once
+            raise
+        detail = f"{type(exc).__name__}: {exc}" if case.public else type(exc).__name__
+        failure = Failed(f"the grader could not judge this case ({detail}); please report it to your TA.")
     finally:
         ctx.runner.release()
     return CaseResult(
@@ -120,8 +130,8 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
         passed=failure is None,
         message=failure.message if failure else "",
         hint=failure.hint if failure else "",
-        warnings=sorted(set(ctx.warnings))[:5],
-        output="\n".join(ctx.output)[-2000:],
+        warnings=shown_warnings(ctx.warnings, case.public),
+        output="\n".join(ctx.output)[-2000:] if case.public else "",
     )
 
 
@@ -204,6 +214,8 @@ def grade_submission(
     plan: Plan | None = None,
 ) -> GradeResult:
     """Grade one submission (folder, .zip or notebooks) with the hidden cases."""
+    from .sandbox import Limits, Sandbox
+
     started = time.perf_counter()
     plan = plan or hidden_plan()
     path = Path(path)
