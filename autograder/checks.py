@@ -491,7 +491,7 @@ def _expect_reproducible(ctx: Context, task: Task, args: list[Any], first: np.nd
     seed = next(a for a in args if isinstance(a, Seed))
     again = ctx.call(task.name, args, global_seed=12345).value
     other_global = ctx.call(task.name, args, global_seed=54321).value
-    first, again, other_global = (v[0] if isinstance(v, tuple) else v for v in (first, again, other_global))
+    first, again, other_global = (_first(v) for v in (first, again, other_global))
     if not _same(again, other_global):
         # The calls differ only in np.random.seed(...) set before them: the result follows that state.
         raise Failed(f"the same rng seed ({seed.seed}) gave different results when numpy's global seed "
@@ -501,6 +501,36 @@ def _expect_reproducible(ctx: Context, task: Task, args: list[Any], first: np.nd
     if not _same(first, again):
         raise Failed(f"the same rng seed ({seed.seed}) gave different results.",
                      "draw every random number from the rng argument (rng.random(...)), and only from it.")
+
+
+def _expect_random(ctx: Context, task: Task, args: list[Any], first: np.ndarray,
+                   mask_of: Callable[[Any], Any]) -> None:
+    """The mask is random, from ``rng``: another seed, in the same process, gives another mask, and no
+    two rows (or columns) are copies of each other. ``first`` is the mask of the case's own seed.
+
+    A mask cached in a module global, drawn once from a fixed seed, or that drops the same units
+    (the first p*n) every time passes every test of one call; these catch it.
+    """
+    if first.ndim != 2 or not 0 < first.mean() < 1:
+        return  # p = 0 keeps every unit: any rule gives the same mask
+    index = next(i for i, a in enumerate(args) if isinstance(a, Seed))
+    other_seed = Seed(args[index].seed + 1000)
+    other = mask_of(ctx.call(task.name, [*args[:index], other_seed, *args[index + 1:]]).value)
+    if isinstance(other, np.ndarray) and _same(first, other):
+        raise Failed(f"rng seeds {args[index].seed} and {other_seed.seed} gave the same mask: it does not "
+                     "come from rng (a mask drawn once and kept, or drawn from a fixed seed).",
+                     "draw a new mask from the rng argument at every call: rng.random(shape) >= p.")
+    for axis, what in ((0, "row"), (1, "column")):
+        if np.all(first == np.take(first, [0], axis=axis)):
+            raise Failed(f"every {what} of the mask drops the same units: the units must be dropped "
+                         "independently of each other.",
+                         "draw one random number per unit (rng.random(shape)), not one per row or column, "
+                         "and do not pick units by their position.")
+
+
+def _first(value: Any) -> Any:
+    """The first returned value of a function that returns several (as a tuple or a list)."""
+    return value[0] if isinstance(value, tuple | list) and value else value
 
 
 def expected_nothing(ref: Reference, task: Task, inputs: dict[str, Any], rng: np.random.Generator) -> dict:
@@ -522,6 +552,7 @@ def judge_dropout_mask(ctx: Context, task: Task, case: Case, inputs: dict[str, A
         raise Failed(f"wrong fraction dropped: {detail}.",
                      "p is the fraction DROPPED (True = kept with probability 1 - p)." if flipped else "")
     _expect_reproducible(ctx, task, args, mask)
+    _expect_random(ctx, task, args, mask, lambda value: value)
 
 
 def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
@@ -547,6 +578,7 @@ def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str
         raise Failed(f"wrong fraction dropped: {detail}.",
                      "p is the fraction DROPPED, not the fraction kept.")
     _expect_reproducible(ctx, task, args, out)
+    _expect_random(ctx, task, args, kept, lambda value: _first(value) != 0)
 
 
 def judge_dropout_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
@@ -604,6 +636,20 @@ def judge_char_rnn_train(ctx: Context, task: Task, case: Case, inputs: dict[str,
         raise Failed(f"the trained parameters have the wrong shapes: {exc}.") from None
     if continued != text:
         raise Failed(f"the trained network continues {text[0]!r} as {continued!r}, not {text!r}.")
+    indices = np.array([[vocab.index(ch) for ch in text]])
+    loss = ctx.numeric("char_rnn.char_rnn_loss")(params, indices[:, :-1], indices[:, 1:])[0]
+    if not abs(loss - losses[-1]) <= 0.25 * losses[-1] + 1e-4:
+        raise Failed(f"the returned parameters have a loss of {loss:.4g} on {text!r}, but the last loss "
+                     f"reported is {losses[-1]:.4g}: the losses are not those of this training.",
+                     "append the loss that char_rnn_loss returns at each step, and return the parameters "
+                     "that the steps updated.")
+    other = dict(inputs, seed=inputs["seed"] + 1, steps=10)
+    other_params = unpack(ctx.call(task.name, list(other.values())).value, ("params", "vocab", "losses"),
+                          task.function)["params"]
+    if isinstance(other_params, dict) and _same(params, other_params):
+        raise Failed(f"seeds {inputs['seed']} and {other['seed']} gave the same parameters: they were not "
+                     "trained from the seed's initial weights.",
+                     "start from init_params(V, hidden_size, np.random.default_rng(seed)) and train them.")
 
 
 @dataclass(frozen=True)
