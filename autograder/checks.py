@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import gradcheck
-from .hints import Clue, diagnose, explain_error, why_invalid
+from .hints import Clue, diagnose, explain_error, why_invalid, wrong_form
 from .inputs import Seed, describe, to_generators
 from .protocol import Opaque
 from .runner import Outcome, Runner
@@ -217,11 +217,15 @@ def check_form(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue
         return
     if not isinstance(got, np.ndarray):
         raise Failed(f"{name} should be an ndarray of shape {want.shape}; it is {_kind(got)}.")
-    if got.shape != want.shape:
+    if got.shape != want.shape:  # the form is told before any value hint: an empty axis, an axis order
         raise Failed(f"{name} has shape {got.shape}; expected {want.shape}.",
-                     diagnose(hints, got, want, clue or Clue(name, {})))
+                     wrong_form(got, want, name) or diagnose(hints, got, want, clue or Clue(name, {})))
     if got.dtype.kind not in "biuf":
         raise Failed(f"{name} has dtype {got.dtype}; expected a numeric array.")
+    if want.dtype == np.float64 and got.dtype.kind == "f" and got.dtype != np.float64:
+        raise Failed(f"{name} has dtype {got.dtype}; expected float64.",
+                     f"compute in float64: {got.dtype} keeps too few digits. Look for dtype={got.dtype} or "
+                     ".astype(...) where an array is made.")
     if not np.all(np.isfinite(got)):
         raise Failed(f"{name} contains {int(np.sum(~np.isfinite(got)))} NaN or infinite values.",
                      "look for a division by zero or an overflow (np.exp of a large number).")
@@ -306,11 +310,13 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def check_inputs_unchanged(function: str, names: list[str], before: list[Any], outcome: Outcome) -> None:
+    """No argument may change (SPEC §1); ``names`` are the function's parameter names."""
     for name, old, new in zip(names, before, outcome.args_after):
         if new is not None and not _same(old, new):
             raise Failed(f"{function}() changed its input {name} in place.",
-                         "never modify an argument: work on a copy (x.copy()) or build new arrays "
-                         "(x = x + 1 instead of x += 1).")
+                         f"never modify an argument: `{name} += ...` (or `{name}[...] = ...`) changes the "
+                         f"caller's array. Build a new one instead: `d = {name} + ...`, or work on "
+                         f"{name}.copy().")
 
 
 # --- the kinds of task -------------------------------------------------------------------------
@@ -421,8 +427,9 @@ def judge_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
     got = unpack(outcome.value, tuple(names) if len(names) > 1 else names[0], task.function)
     again = ctx.call(task.name, [*upstream, cache])
     check_inputs_unchanged(forward.split(".")[1], list(inputs), args, fwd)
-    check_inputs_unchanged(task.function, [f"upstream gradient {i}" for i in range(len(upstream))]
-                           + ["cache"], upstream, outcome)
+    # The backward's parameters, as SPEC names them: d + each forward output (dout, dnext_h, dnext_c), cache.
+    check_inputs_unchanged(task.function, [f"d{n}" for n in returns if n != "cache"] + ["cache"], upstream,
+                           outcome)
     reference = ctx.reference.function(forward) if ctx.reference else None
     hints, want = task.options.get("hints", ()), expected["grads"]
     wrong = [n for n in names if not _right(got[n], want[n])]

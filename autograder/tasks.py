@@ -147,7 +147,8 @@ TASKS: tuple[Task, ...] = (
         "hints": ("output_size", "zero", "flipped_kernel", "bias_axis", "factor", "border")}),
     Task("conv.conv_backward", 10, "backward", CONV_CASES,
          {"forward": "conv.conv_forward", "returns": ("out", "cache"), "wrt": ("x", "w", "b"),
-          "hints": ("zero", "sign", "factor", "stride_ignored", "border", "kernel_axes", "flipped_kernel")}),
+          "hints": ("overwritten", "zero", "sign", "factor", "stride_ignored", "border", "kernel_axes",
+                    "flipped_kernel")}),
     Task("conv.max_pool_forward", 4, "value", POOL_CASES + (
         _pool((1, 1, 5, 5), 2, 2, public=True, raises="ValueError"),
     ), {"returns": ("out", "cache"), "hints": ("output_size", "zero")}),
@@ -214,7 +215,7 @@ TASKS: tuple[Task, ...] = (
         Case({"scores": Rand((3, 2, 5), 3.0), "targets": Ints((3, 2), 5)}, "N=3, T=2, V=5"),
         Case({"scores": Rand((2, 3, 6), 1000.0), "targets": Ints((2, 3), 6)}, "large scores (overflow)",
              public=True),
-    ), {"returns": ("loss", "dscores"), "wrt": ("scores",), "hints": GRAD_HINTS}),
+    ), {"returns": ("loss", "dscores"), "wrt": ("scores",), "hints": ("softmax_axis",) + GRAD_HINTS}),
     Task("char_rnn.char_rnn_loss", 2, "loss_grad", (
         Case({"params": _char_params(4, 5), "inputs": Ints((1, 4), 4), "targets": Ints((1, 4), 4)},
              "V=4, H=5, one sequence of 4", public=True),
