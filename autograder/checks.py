@@ -510,16 +510,27 @@ def _expect_reproducible(ctx: Context, task: Task, args: list[Any], first: np.nd
                      "draw every random number from the rng argument (rng.random(...)), and only from it.")
 
 
-def _expect_random(ctx: Context, task: Task, args: list[Any], first: np.ndarray,
-                   mask_of: Callable[[Any], Any]) -> None:
-    """The mask is random, from ``rng``: another seed, in the same process, gives another mask, and no
-    two rows (or columns) are copies of each other. ``first`` is the mask of the case's own seed.
-
-    A mask cached in a module global, drawn once from a fixed seed, or that drops the same units
-    (the first p*n) every time passes every test of one call; these catch it.
-    """
-    if first.ndim != 2 or not 0 < first.mean() < 1:
+def _expect_independent(mask: np.ndarray) -> None:
+    """No two rows (or columns) of a 2-D mask are copies: each unit is dropped on its own."""
+    if mask.ndim != 2 or not 0 < mask.mean() < 1:
         return  # p = 0 keeps every unit: any rule gives the same mask
+    for axis, what in ((0, "row"), (1, "column")):
+        if np.all(mask == np.take(mask, [0], axis=axis)):
+            raise Failed(f"every {what} of the mask drops the same units: the units must be dropped "
+                         "independently of each other.",
+                         "draw one random number per unit (rng.random(shape)), not one per row or column, "
+                         "and do not pick units by their position.")
+
+
+def _expect_new_mask_per_seed(ctx: Context, task: Task, args: list[Any], first: np.ndarray,
+                              mask_of: Callable[[Any], Any]) -> None:
+    """Another rng seed, in the same process, gives another mask; ``first`` is the case's own seed's.
+
+    A mask cached in a module global, drawn from a fixed seed, or that drops the same units (the
+    first p*n) every time passes every test of one call; this catches it.
+    """
+    if not 0 < first.mean() < 1:
+        return
     index = next(i for i, a in enumerate(args) if isinstance(a, Seed))
     other_seed = Seed(args[index].seed + 1000)
     other = mask_of(ctx.call(task.name, [*args[:index], other_seed, *args[index + 1:]]).value)
@@ -527,12 +538,6 @@ def _expect_random(ctx: Context, task: Task, args: list[Any], first: np.ndarray,
         raise Failed(f"rng seeds {args[index].seed} and {other_seed.seed} gave the same mask: it does not "
                      "come from rng (a mask drawn once and kept, or drawn from a fixed seed).",
                      "draw a new mask from the rng argument at every call: rng.random(shape) >= p.")
-    for axis, what in ((0, "row"), (1, "column")):
-        if np.all(first == np.take(first, [0], axis=axis)):
-            raise Failed(f"every {what} of the mask drops the same units: the units must be dropped "
-                         "independently of each other.",
-                         "draw one random number per unit (rng.random(shape)), not one per row or column, "
-                         "and do not pick units by their position.")
 
 
 def _first(value: Any) -> Any:
@@ -553,13 +558,14 @@ def judge_dropout_mask(ctx: Context, task: Task, case: Case, inputs: dict[str, A
     if mask.dtype != bool:
         raise Failed(f"the mask should be a bool array (True = kept); its dtype is {mask.dtype}.",
                      "a comparison such as rng.random(shape) >= p gives a bool array.")
+    _expect_independent(mask)
     ok, detail = _binomial_ok(int(mask.size - mask.sum()), mask.size, p)
     if not ok:
         flipped, _ = _binomial_ok(int(mask.size - mask.sum()), mask.size, 1 - p)
         raise Failed(f"wrong fraction dropped: {detail}.",
                      "p is the fraction DROPPED (True = kept with probability 1 - p)." if flipped else "")
     _expect_reproducible(ctx, task, args, mask)
-    _expect_random(ctx, task, args, mask, lambda value: value)
+    _expect_new_mask_per_seed(ctx, task, args, mask, lambda value: value)
 
 
 def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
@@ -580,12 +586,13 @@ def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str
         raise Failed("the kept units of out are not x / (1 - p).",
                      "that is non-inverted dropout: divide the kept units by (1 - p) so that E[out] = x."
                      if unscaled else "out must be x * mask / (1 - p).")
+    _expect_independent(kept)
     ok, detail = _binomial_ok(int((~kept).sum()), x.size, p)
     if not ok:
         raise Failed(f"wrong fraction dropped: {detail}.",
                      "p is the fraction DROPPED, not the fraction kept.")
     _expect_reproducible(ctx, task, args, out)
-    _expect_random(ctx, task, args, kept, lambda value: _first(value) != 0)
+    _expect_new_mask_per_seed(ctx, task, args, kept, lambda value: _first(value) != 0)
 
 
 def judge_dropout_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],

@@ -259,6 +259,25 @@ def border(got, want, clue):
                 "(pad both spatial axes, and cut the padding off dx at the end).")
 
 
+def uncropped(got, want, clue):
+    """dx with the padded input's shape: the padding was never cut off."""
+    pad = int(clue.inputs.get("pad", 0) or 0)
+    if clue.name == "dx" and pad and got.shape[2:] == tuple(n + 2 * pad for n in want.shape[2:]):
+        return (f"dx has the shape of the padded input: cut the padding off at the end, "
+                f"dx = dxpad[:, :, {pad}:{pad} + H, {pad}:{pad} + W].")
+
+
+def crop_offset(got, want, clue):
+    """dx cropped from one side of the padded gradient: shifted by pad pixels against the right one."""
+    pad = int(clue.inputs.get("pad", 0) or 0)
+    if clue.name != "dx" or not pad or got.shape != want.shape or min(want.shape[2:]) <= pad:
+        return None
+    later, earlier = (..., slice(pad, None), slice(pad, None)), (..., slice(-pad), slice(-pad))
+    if _close(got[later], want[earlier]) or _close(got[earlier], want[later]):
+        return (f"dx is shifted by {pad} pixels: the padding was cut off one side only (the zero padding "
+                f"is on both sides). Crop both: dx = dxpad[:, :, {pad}:{pad} + H, {pad}:{pad} + W].")
+
+
 def flipped_kernel(got, want, clue):
     if clue.name == "dw" and _close(got, want[:, :, ::-1, ::-1]):
         return "dw is flipped: the forward pass is a cross-correlation, do not flip the kernel."
@@ -522,10 +541,10 @@ def cell_output(got, want, clue):
 
 DIAGNOSES: dict[str, Callable[[Any, Any, Clue], str | None]] = {
     f.__name__: f
-    for f in (zero, sign, factor, step, transposed, output_size, param_count, border, flipped_kernel,
-              kernel_axes, overwritten, bias_axis, stride_ignored, average_pool, overlap, test_time,
-              per_array, softmax_axis, sigmoid_for_tanh, tanh_from_input, early_steps, last_step, h0_ignored,
-              gate_order, gate_factor, gate_block, cell_output)
+    for f in (zero, sign, factor, step, transposed, output_size, param_count, border, uncropped, crop_offset,
+              flipped_kernel, kernel_axes, overwritten, bias_axis, stride_ignored, average_pool, overlap,
+              test_time, per_array, softmax_axis, sigmoid_for_tanh, tanh_from_input, early_steps, last_step,
+              h0_ignored, gate_order, gate_factor, gate_block, cell_output)
 }
 
 
@@ -543,7 +562,8 @@ def wrong_form(got: np.ndarray, want: np.ndarray, name: str) -> str:
     if _close(got.transpose(order), want):
         if got.ndim == 2:
             return f"{name} is transposed: check the order of the factors in the matrix product."
-        return f"{name} holds the right values in another axis order{layout}: {name}.transpose{order} is right."
+        return (f"{name} holds the right values in another axis order{layout}: "
+                f"{name}.transpose{order} is right.")
     return (f"{name} has the right sizes in another order{layout}: check the axis order; "
             f"{name}.transpose{order} would have the expected shape {want.shape}.")
 

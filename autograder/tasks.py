@@ -147,8 +147,8 @@ TASKS: tuple[Task, ...] = (
         "hints": ("output_size", "zero", "flipped_kernel", "bias_axis", "factor", "border")}),
     Task("conv.conv_backward", 10, "backward", CONV_CASES,
          {"forward": "conv.conv_forward", "returns": ("out", "cache"), "wrt": ("x", "w", "b"),
-          "hints": ("overwritten", "zero", "sign", "factor", "stride_ignored", "border", "kernel_axes",
-                    "flipped_kernel")}),
+          "hints": ("uncropped", "crop_offset", "overwritten", "zero", "sign", "factor", "stride_ignored",
+                    "border", "kernel_axes", "flipped_kernel")}),
     Task("conv.max_pool_forward", 4, "value", POOL_CASES + (
         _pool((1, 1, 5, 5), 2, 2, public=True, raises="ValueError"),
     ), {"returns": ("out", "cache"), "hints": ("output_size", "zero")}),

@@ -5,7 +5,9 @@ wrong, ``MODULE`` (the module it lives in), ``TASK`` (the task that must lose
 points), ``SYMPTOM`` (words the feedback must contain, case-insensitive),
 optionally ``ALSO`` (other tasks allowed to lose points, e.g. a forward bug seen
 by a sequence task that calls it), and one or more function definitions that
-replace the reference's functions of the same names.
+replace the reference's functions of the same names. Any other top-level
+assignment (``_MASKS = {}``: state a bug keeps in a module global) is added to
+the module.
 
 ``write_submission(out, bugs)`` writes a submission folder: the reference
 modules without their solution markers, with every named bug spliced in.
@@ -20,6 +22,7 @@ from pathlib import Path
 from autograder.stubs import BEGIN, END, MODULES, SOLUTIONS
 
 BUGS_DIR = Path(__file__).resolve().parent / "bugs"
+METADATA = {"MODULE", "TASK", "SYMPTOM", "ALSO"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Bug:
     also: tuple[str, ...]
     description: str
     functions: dict[str, str]  # function name -> its source
+    module_state: str = ""  # top-level assignments the functions use
 
 
 def _constant(tree: ast.Module, name: str, default=None):
@@ -59,6 +63,10 @@ def load_bug(path: Path) -> Bug:
         also=tuple(_constant(tree, "ALSO", ())),
         description=(ast.get_docstring(tree) or "").strip(),
         functions=functions,
+        module_state="\n".join(
+            "\n".join(lines[node.lineno - 1 : node.end_lineno]) for node in tree.body
+            if isinstance(node, ast.Assign) and not {getattr(t, "id", None) for t in node.targets} & METADATA
+        ),
     )
 
 
@@ -93,6 +101,6 @@ def write_submission(out: Path, bugs: list[Bug] = ()) -> Path:
         source = reference_source(module)
         for bug in bugs:
             if bug.module == module:
-                source = _splice(source, bug.functions)
+                source = _splice(source, bug.functions) + bug.module_state + "\n"
         (out / f"{module}.py").write_text(source)
     return out
