@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ KNOWN_ERRORS = frozenset(name for name, value in vars(builtins).items()
                          if isinstance(value, type) and issubclass(value, BaseException)) | {"LinAlgError"}
 # Where in the student's code: a frame line of ``child.student_traceback``, the module one of the week's.
 _IMPORT_FAILED = re.compile(r"\w{1,40}\.py does not import")  # child.Executor.module's words
+_SYSTEM_ERROR = re.compile(r"\[Errno (\d{1,4})\] ([\w ,'-]{1,60})")  # an OSError's errno and strerror
 _FRAME = re.compile(r'File "(\w{1,40}\.py)", line (\d{1,6})')
 
 
@@ -137,6 +139,9 @@ def _error_message(name: str, error: StudentError, role: str, public: bool) -> t
         trace = f"\n{error.trace}" if error.trace else ""
         return f"{name}(){where} raised {error.type_name}: {error.message}{trace}", advice
     kind = error.type_name if error.type_name in KNOWN_ERRORS else "an exception of its own class"
+    system = _SYSTEM_ERROR.match(error.message)
+    if system and system.group(2) == os.strerror(int(system.group(1))):  # the words are the system's
+        kind += f" ({system.group(0)})"
     failed_import = _IMPORT_FAILED.match(error.message)
     what = f"{failed_import.group(0)}: it raised" if failed_import else f"{name}(){where} raised"
     return (f"{what} {kind}{_where(error.trace)} (a hidden case shows no exception message: run "
@@ -161,7 +166,7 @@ def shown_warnings(warnings: list[str], public: bool) -> list[str]:
 
 # What an Opaque may say it was: the encoder's own words. A class of the student's is named by the student,
 # so its name is not repeated (it could spell out a hidden input).
-_OPAQUE_TYPES = re.compile(r"ndarray of dtype [<>|=]?[a-zA-Z]\d{0,2}|ndarray of shape \([\d, ]{0,60}\)"
+_OPAQUE_TYPES = re.compile(r"ndarray of dtype [\w<>|=\[\]]{1,24}|ndarray of shape \([\d, ]{0,60}\)"
                            r"|function|method|builtin_function_or_method|generator|Generator|set|frozenset|"
                            r"bytes|bytearray|complex|module|type|object|range|map|zip|filter|dict")
 
