@@ -274,8 +274,9 @@ def crop_offset(got, want, clue):
         return None
     later, earlier = (..., slice(pad, None), slice(pad, None)), (..., slice(-pad), slice(-pad))
     if _close(got[later], want[earlier]) or _close(got[earlier], want[later]):
-        return (f"dx is shifted by {pad} pixels: the padding was cut off one side only (the zero padding "
-                f"is on both sides). Crop both: dx = dxpad[:, :, {pad}:{pad} + H, {pad}:{pad} + W].")
+        pixels = f"{pad} pixel{'s' if pad > 1 else ''}"
+        return (f"dx is shifted by {pixels}: the padding was cut off one side only (the zero padding is on "
+                f"both sides). Crop both: dx = dxpad[:, :, {pad}:{pad} + H, {pad}:{pad} + W].")
 
 
 def flipped_kernel(got, want, clue):
