@@ -33,15 +33,23 @@ class Runner(Protocol):
     def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
              global_seed: int | None = None) -> Outcome: ...
 
-    def release(self) -> None:
-        """Forget the objects kept by earlier calls."""
+    def release(self, fresh: bool = True) -> None:
+        """Forget the objects kept by earlier calls; ``fresh``: start the next case from scratch."""
+
+    def limit_calls(self, seconds: float) -> None:
+        """The wall-clock limit of each call from now on."""
 
     def close(self) -> None: ...
 
 
-def to_wire(args: list[Any]) -> list[Any]:
+def to_wire(args: Any) -> Any:
     """Arguments as the wire carries them: Seed specs become SeedArg."""
     return map_leaves(args, lambda v: SeedArg(v.seed) if isinstance(v, Seed) else v)
+
+
+def from_wire(args: Any) -> Any:
+    """Arguments as stored (the public cases, the cached plan): SeedArg back to Seed specs."""
+    return map_leaves(args, lambda v: Seed(v.seed) if isinstance(v, SeedArg) else v)
 
 
 def outcome_from(result: Any, output: str = "") -> Outcome:
@@ -76,8 +84,11 @@ class InProcessRunner:
         result = self.executor.call(function, round_trip(to_wire(args)), keep, global_seed)
         return outcome_from(round_trip(result))
 
-    def release(self) -> None:
+    def release(self, fresh: bool = True) -> None:
         self.executor.drop()
+
+    def limit_calls(self, seconds: float) -> None:
+        """No limit in-process: the student's own machine, the student's own code."""
 
     def close(self) -> None:
         self.executor.drop()

@@ -70,7 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from .child import StudentError, describe_end
-from .cleanup import kill_tree, kill_user, processes
+from .cleanup import clear_ipc, kill_tree, kill_user, processes, remove_files_of
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import Outcome, outcome_from, to_wire
 
@@ -79,6 +79,7 @@ RUNTIME = ("limits.py", "child.py", "protocol.py", "cleanup.py")  # the child's 
 STUDENT_PACKAGES = ("numpy", "scipy")  # what a submission may import besides the standard library
 OUTPUT_SHOWN = 4000  # characters of the student's printed output kept per call
 STARTUP = 30.0  # seconds for the child to start, whatever the per-call limit
+IMPORT_LIMIT = 5.0  # seconds at least for importing a student's module (numpy is already imported)
 UID_BASE, UID_COUNT = 1_900_000_000, 10_000  # the sandboxes' own uids: no account has them
 UID_LOCKS = Path("/run/autograder-sandbox")
 PREFIX = "autograder-sandbox-"  # the sandboxes' folders in the temporary folder
@@ -91,8 +92,14 @@ INSIDE = Path("/sandbox")  # under bubblewrap: where the runtime, the submission
 class Limits:
     """Resource limits of the child. Times in seconds, sizes in bytes."""
 
-    wall: float = 20.0  # one call, wall clock (the slowest honest char-RNN training takes ~1 s)
-    total: float = 300.0  # one whole submission: cases not started by then fail (Gradescope stops at 600)
+    # The wall-clock limit of one call is ``factor`` times the reference's own time on its case, at
+    # least ``floor`` and at most ``wall`` (``grade.call_limit``): a correct solution written with plain
+    # Python loops over every index (about 100 times slower than the vectorised reference) stays far
+    # inside, and an endless loop costs seconds, once per function.
+    wall: float = 20.0
+    floor: float = 2.0
+    factor: float = 1000.0
+    total: float = 300.0  # one whole submission, shared out among its tasks (Gradescope stops at 600)
     cpu: int = 60  # one case (one worker process), CPU time
     memory: int = 2**30  # address space of each process (numpy alone takes ~150 MB)
     case_memory: int = 3 * 2**29  # memory of all the sandbox's processes together (a cgroup: root only)
@@ -504,7 +511,16 @@ class Sandbox:
         self._hello: dict[str, Any] = {}
         self._imported: set[str] = set()  # modules imported by the current case's worker
         self._broken: dict[str, StudentError] = {}  # modules whose import timed out or crashed
+        self._timed_out: set[str] = set()  # functions that ran out of time: a short limit from then on
+        self._call_limit = limits.wall
         self._in_case = False
+        self._ready = False
+        # Started now: the child imports numpy while the grader makes ready what it needs.
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
 
     # --- the child's life --------------------------------------------------------------------------
 
@@ -550,6 +566,7 @@ class Sandbox:
         return [sys.executable, "-I", "-S", "-B", str(run / "runtime" / "limits.py")]
 
     def _start(self) -> None:
+        """Start a child: its folders, then the process; ``_await_ready`` waits for it to say it runs."""
         run = self.root.path / f"run-{self.starts}"
         self.starts += 1
         self._prepare(run)
@@ -589,9 +606,13 @@ class Sandbox:
             os.close(requests_r)
             os.close(responses_w)
         os.set_blocking(requests_w, False)
+        self._ready = False
+
+    def _await_ready(self) -> None:
         try:
-            hello = decode(*read_message(_DeadlineReader(responses_r, time.monotonic() + STARTUP)))
+            hello = decode(*read_message(_DeadlineReader(self._responses, time.monotonic() + STARTUP)))
             self._hello = hello["ready"]
+            self._ready = True
         except BaseException as exc:
             why = self._read_output().strip() or type(exc).__name__
             self._stop()
@@ -651,12 +672,14 @@ class Sandbox:
         shown = text[:OUTPUT_SHOWN].decode(errors="replace")
         return shown + ("\n[... output cut ...]" if len(text) > OUTPUT_SHOWN else "")
 
-    def _exchange(self, request: dict[str, Any]) -> Outcome:
-        """Send one request and wait at most ``wall`` for its reply; a failure becomes the outcome's error."""
+    def _exchange(self, request: dict[str, Any], limit: float) -> Outcome:
+        """Send one request and wait at most ``limit`` seconds for its reply; a failure becomes its error."""
         if self.process is None:
             self._start()
+        if not self._ready:
+            self._await_ready()
         self._in_case = True
-        deadline = time.monotonic() + self.limits.wall
+        deadline = time.monotonic() + limit
         try:
             write_message(_DeadlineWriter(self._requests, deadline), *encode(request))
             outcome = outcome_from(
@@ -664,8 +687,10 @@ class Sandbox:
             )
         except TimeoutError:
             self._stop()
-            why = f"the call did not finish within {self.limits.wall:g} s (an endless loop, or far too slow)"
-            outcome = Outcome(error=StudentError("Timeout", why + " and was stopped"))
+            why = (f"the call did not finish within {limit:.3g} s, its time limit ({self.limits.factor:g} "
+                   f"times the reference's time, at least {self.limits.floor:g} s), and was stopped: an "
+                   "endless loop, or far too slow")
+            outcome = Outcome(error=StudentError("Timeout", why))
         except (EOFError, OSError):
             outcome = Outcome(error=self._death())
             self._stop()
@@ -690,7 +715,7 @@ class Sandbox:
             return Outcome(error=self._broken[module])
         printed = ""
         if module not in self._imported:
-            loaded = self._exchange({"op": "import", "module": module})
+            loaded = self._exchange({"op": "import", "module": module}, max(self._call_limit, IMPORT_LIMIT))
             if loaded.error is not None:
                 if loaded.error.type_name in ("Timeout", "Crash", "BadResult"):  # not an exception it raised
                     loaded.error = self._broken[module] = StudentError(
@@ -699,24 +724,39 @@ class Sandbox:
                 return loaded
             self._imported.add(module)
             printed = loaded.output
-        outcome = self._exchange(
-            {
-                "op": "call",
-                "function": function,
-                "args": to_wire(args),
-                "keep": list(keep),
-                "global_seed": global_seed,
-            }
-        )
+        # An endless loop costs its full limit once, not once per case: after a timeout, a tenth.
+        again = function in self._timed_out
+        limit = max(self.limits.floor / 4, self._call_limit / 10) if again else self._call_limit
+        request = {"op": "call", "function": function, "args": to_wire(args), "keep": list(keep),
+                   "global_seed": global_seed}
+        outcome = self._exchange(request, limit)
+        if outcome.error is not None and outcome.error.type_name == "Timeout":
+            self._timed_out.add(function)
+            if again:
+                outcome.error = StudentError("Timeout", (
+                    f"the call did not finish within {limit:.3g} s, and was stopped: "
+                    f"{function.split('.')[1]}() ran out of time on an earlier case, so it gets a tenth of "
+                    "its time limit from then on"))
         outcome.output = printed + outcome.output
         return outcome
 
-    def release(self) -> None:
-        """End the case: its worker, the objects it kept and every process it left."""
+    def limit_calls(self, seconds: float) -> None:
+        """The wall-clock limit of each call from now on (``grade.call_limit`` sets it per case)."""
+        self._call_limit = seconds
+
+    def release(self, fresh: bool = True) -> None:
+        """End the case: forget the objects it kept; ``fresh``: also end its worker and all it left.
+
+        A task's cases may share a worker (``fresh=False`` between them, when a case passed):
+        what a passing case left can only be the student's own. A failure, and every new
+        task, get a fresh worker.
+        """
         if self.process is not None and self._in_case:
-            self._exchange({"op": "drop"})  # what was printed after the last call belongs to no case
-        self._imported.clear()
-        self._in_case = False
+            # What was printed after the last call belongs to no case.
+            self._exchange({"op": "drop", "fresh": fresh}, STARTUP)
+        if fresh:
+            self._imported.clear()
+            self._in_case = False
 
     def isolation(self) -> dict[str, Any]:
         """What protected this run, as the child found it at its (last) start, for the result's record."""
@@ -741,6 +781,9 @@ class Sandbox:
         """Kill everything the sandbox started, remove its folders, give its uid back."""
         with _uninterrupted():
             self._stop()
+            if self.backend == "own-uid" and self.uid is not None:  # no namespace took them away
+                clear_ipc(self.uid)
+                remove_files_of(self.uid)
             if self.cgroup is not None:
                 self.cgroup.remove()
             if self.root is not None:

@@ -16,40 +16,26 @@ run. Prints the median of each, and what the sandbox applied (``isolation()``).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
-import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from bugcorpus import write_submission  # noqa: E402
+from common import checkout, median_seconds  # noqa: E402
 
 from autograder.grade import grade_submission, hidden_plan  # noqa: E402
 from autograder.runner import InProcessRunner  # noqa: E402
 from autograder.sandbox import BACKENDS, Sandbox, backends  # noqa: E402
 
 OLD_SANDBOX = "4f4f989"  # the last commit with the project's own namespaces (before bubblewrap)
-
-
-def timed(action: Callable[[], object], repeat: int) -> float:
-    """The median wall time of ``action``, in seconds."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -66,27 +52,28 @@ def main() -> None:
     rows = []
 
     in_process = InProcessRunner(folder)
-    rows.append(("call, in-process", timed(lambda: in_process.call(*call), args.calls)))
+    rows.append(("call, in-process", median_seconds(lambda: in_process.call(*call), args.calls)))
     with Sandbox(folder) as box:
         box.call(*call)
-        rows.append(("call, isolated", timed(lambda: box.call(*call), args.calls)))
+        rows.append(("call, isolated", median_seconds(lambda: box.call(*call), args.calls)))
         arrays = ("basics.sgd_step", [x, x, 0.1])
-        rows.append(("call with four 10x10 arrays, isolated", timed(lambda: box.call(*arrays), args.calls)))
+        rows.append(("call with four 10x10 arrays, isolated",
+                     median_seconds(lambda: box.call(*arrays), args.calls)))
         box.release()
 
         def case() -> None:
             box.call(*call)
             box.release()
 
-        rows.append(("case (fork, import, call, kill and reap)", timed(case, args.calls)))
+        rows.append(("case (fork, import, call, kill and reap)", median_seconds(case, args.calls)))
         record = box.isolation()
 
     def start() -> None:
         with Sandbox(folder) as fresh:
             fresh.call(*call)
 
-    rows.append(("child start, first call and close", timed(start, args.repeat)))
-    plain = timed(lambda: grade_submission(folder, isolated=False), args.repeat)
+    rows.append(("child start, first call and close", median_seconds(start, args.repeat)))
+    plain = median_seconds(lambda: grade_submission(folder, isolated=False), args.repeat)
     cases = sum(len(task.cases) for task in grade_submission(folder, isolated=False).tasks)
     for backend in (b for b in BACKENDS if b in backends()):
         def graded(backend: str = backend) -> None:
@@ -97,7 +84,8 @@ def main() -> None:
                 del os.environ["AUTOGRADER_SANDBOX"]
 
         try:
-            rows.append((f"submission ({cases} cases), isolated: {backend}", timed(graded, args.repeat)))
+            rows.append((f"submission ({cases} cases), isolated: {backend}",
+                         median_seconds(graded, args.repeat)))
         except Exception as exc:  # noqa: BLE001 - a backend this machine lists but cannot start
             print(f"{backend}: {exc}", file=sys.stderr)
     rows.append((f"submission ({cases} cases), in-process", plain))
@@ -107,22 +95,13 @@ def main() -> None:
         def grade_command(tree: Path = tree) -> None:
             subprocess.run(command, cwd=tree, check=True, capture_output=True)
 
-        rows.append((label, timed(grade_command, args.repeat)))
+        rows.append((label, median_seconds(grade_command, args.repeat)))
 
     width = max(len(name) for name, _ in rows)
     for name, seconds in rows:
         print(f"{name:<{width}}  {seconds * 1000:9.2f} ms")
     print(json.dumps({k: record[k] for k in ("backend", "level", "namespaces", "cgroup", "user",
                                              "grader_files_readable", "rlimits")}))
-
-
-def checkout(revision: str) -> Path:
-    """The files of ``revision`` (``git archive``) in a temporary folder: its grader, its reference."""
-    tree = Path(tempfile.mkdtemp(prefix="bench-isolation-old-"))
-    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(tree, filter="data")
-    return tree
 
 
 if __name__ == "__main__":
