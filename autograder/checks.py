@@ -596,6 +596,12 @@ def _expect_new_mask_per_seed(ctx: Context, task: Task, args: list[Any], first: 
         raise Failed(f"rng seeds {args[index].seed} and {other_seed.seed} gave the same mask: it does not "
                      "come from rng (a mask drawn once and kept, or drawn from a fixed seed).",
                      "draw a new mask from the rng argument at every call: rng.random(shape) >= p.")
+    advanced = Seed(args[index].seed, skip=7)  # the same seed, a generator that has drawn already
+    later = mask_of(ctx.call(task.name, [*args[:index], advanced, *args[index + 1:]]).value)
+    if isinstance(later, np.ndarray) and _same(first, later):
+        raise Failed(f"a generator of seed {args[index].seed} that had already drawn 7 numbers gave the "
+                     "same mask as a fresh one: the mask follows the seed, not the generator's state.",
+                     "draw the mask from rng itself (rng.random(shape) >= p): never key a cache on the seed.")
 
 
 def _first(value: Any) -> Any:

@@ -16,9 +16,6 @@ from autograder.grade import grade_submission
 from autograder.selfcheck import run_selfcheck
 
 STYLES = load_bugs(STYLES_DIR)
-# A list return crosses the wire as a list, but the child keeps a returned cache only at a tuple's
-# positions (child.Executor.call); a closure in a list becomes an Opaque. The fix is the lead's.
-NEEDS_CHILD = {"rnn_list_closure_cache": "child.Executor.call keeps the cache of a tuple return only"}
 
 
 def _lost(result) -> dict[str, str]:
@@ -26,9 +23,7 @@ def _lost(result) -> dict[str, str]:
             for task in result.tasks if task.score < task.max_score}
 
 
-@pytest.mark.parametrize("style", [
-    pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=NEEDS_CHILD[s.name])) if s.name in NEEDS_CHILD
-    else s for s in STYLES], ids=[s.name for s in STYLES])
+@pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
 def test_a_correct_style_gets_full_marks(style, tmp_path):
     folder = write_submission(tmp_path / style.name, [style])
     graded = grade_submission(folder, isolated=False, plan=plan_for(style.module))

@@ -1,4 +1,4 @@
-"""A list return whose cache is a closure: [next_h, backward]."""
+"""List returns whose caches are closures: [next_h, backward], and the sequence's list of them."""
 
 import numpy as np
 
@@ -17,3 +17,21 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 
 def rnn_step_backward(dnext_h, cache):
     return cache(dnext_h)
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    h, steps, prev_h = [], [], h0
+    for t in range(x.shape[1]):
+        prev_h, step = rnn_step_forward(x[:, t, :], prev_h, Wx, Wh, b)
+        h.append(prev_h)
+        steps.append(step)
+    return [np.stack(h, axis=1), steps]
+
+
+def rnn_backward(dh, cache):
+    dx, dprev, dWx, dWh, db = [], 0, 0, 0, 0
+    for t in reversed(range(dh.shape[1])):
+        dx_t, dprev, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t, :] + dprev, cache[t])
+        dx.insert(0, dx_t)
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return [np.stack(dx, axis=1), dprev, dWx, dWh, db]
