@@ -1,4 +1,4 @@
-"""Present a grade: a terminal table, Markdown feedback, and Gradescope's results.json.
+"""Present a grade: a terminal table, Markdown and HTML feedback, and Gradescope's results.json.
 
 Every lost point is explained the same way everywhere: the case (what was
 checked, on which shapes and parameters), what came back against what was
@@ -8,13 +8,17 @@ arrays, only shapes and the size of the error.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .grade import CaseResult, GradeResult, TaskResult
+from .grade import CaseResult, GradeResult, TaskResult, unimportable_modules
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def first_failure(task: TaskResult) -> CaseResult | None:
@@ -74,24 +78,62 @@ def _case_markdown(case: CaseResult) -> str:
     return "\n".join(lines)
 
 
-def feedback_markdown(result: GradeResult) -> str:
-    """Per-student feedback: every task's score and every failing case explained."""
+def _not_graded_because(task: TaskResult, unimportable: set[str]) -> str:
+    """Why none of a task's cases could run, said once for the task; "" when they ran."""
+    module = task.name.split(".")[0]
+    if module in unimportable:
+        return f"Not graded: {module}.py does not import (see the problem above)."
+    return "" if task.cases else "Not graded: the submission could not be loaded (see above)."
+
+
+def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -> str:
+    """Per-student feedback: the total, the problems of the submission, every failing case explained.
+
+    A problem of the whole submission (a module that does not import) is said once, at the top,
+    and each task it costs says so in one line instead of repeating it for every case.
+    """
     out = [
         f"# Feedback for {result.submission}",
         "",
         f"**Total: {_score(result.score)} / {_score(result.max_score)}**",
         "",
     ]
+    if late and late["explanation"]:
+        out += [f"**Late:** {late['explanation']}", ""]
     out += [f"> {problem}" for problem in result.problems]
+    unimportable = unimportable_modules(result.problems)
     for task in result.tasks:
         out += [
             "",
             f"## {task.name}: {_score(task.score)} / {_score(task.max_score)} "
             f"({task.passed} of {len(task.cases)} cases passed)",
         ]
+        why = _not_graded_because(task, unimportable)
         failures = [c for c in task.cases if not c.passed]
-        out += [_case_markdown(c) for c in failures] or ["All cases passed."]
+        out += [why] if why else [_case_markdown(c) for c in failures] or ["All cases passed."]
     return "\n".join(out) + "\n"
+
+
+@functools.cache
+def templates() -> jinja2.Environment:
+    """The package's HTML templates, every value autoescaped.
+
+    Imported on first use: Gradescope's bundle installs only what grading needs, and grading
+    writes no HTML there.
+    """
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("autograder", "templates"), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+
+
+def feedback_html(result: GradeResult, late: dict[str, Any] | None = None) -> str:
+    """The same feedback as ``feedback_markdown``, as one self-contained HTML page (everything escaped)."""
+    unimportable = unimportable_modules(result.problems)
+    tasks = [(task, _not_graded_because(task, unimportable), [c for c in task.cases if not c.passed])
+             for task in result.tasks]
+    page = templates().get_template("feedback.html")
+    return page.render(result=result, late=late, tasks=tasks, score=_score)
 
 
 def _task_output(task: TaskResult) -> str:
