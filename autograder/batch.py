@@ -636,17 +636,18 @@ def command(args: argparse.Namespace) -> int:
 
 
 def class_table(results: list[dict[str, Any]]) -> Table:
-    """The class at a glance: each student's total and, where points were lost, the weakest task."""
+    """The class at a glance: each student's total, flags and, where points were lost, the weakest task."""
     from .classreport import weakest_task
 
     grid = Table(title="the class")
-    for column in ("student", "total", "status", "weakest task"):
+    for column in ("student", "total", "status", "flags", "weakest task"):
         grid.add_column(column, justify="right" if column == "total" else "left")
     for result in results:
         grid.add_row(
             escape(result[STAMP]["student"]),
             f"{result['score']:g} / {result['max_score']:g}",
             result[STAMP]["status"],
+            ", ".join(result[STAMP].get("flags", [])),
             escape(weakest_task(result)[:80]),
         )
     return grid

@@ -70,9 +70,8 @@ MOODLE_COLUMNS = [
     "Last modified (grade)",
     "Feedback comments",
 ]
-MOODLE_TIME = (
-    "%A, %d %B %Y, %I:%M %p"  # Moodle's userdate() in the worksheet: "Monday, 30 November 2026, 11:05 PM"
-)
+# Moodle's userdate() in the worksheet's "Last modified (submission)": "Monday, 30 November 2026, 11:05 PM".
+MOODLE_TIME = "%A, %d %B %Y, %I:%M %p"
 
 _CANVAS_FILE = re.compile(
     r"(?:(?P<name>.*?)_)??(?:(?P<late>LATE)_)?(?P<user>\d+|anon_[A-Za-z0-9]+)_(?P<file>\d+)_(?P<original>.+)",
@@ -87,10 +86,7 @@ _MOODLE_ENTRY = re.compile(
 _COPY = re.compile(r"(?P<stem>.+?) \((?P<n>\d+)\)")
 _REUPLOAD = re.compile(r"(?P<stem>.+?)-(?P<n>\d+)")
 # Canvas export columns that are totals, not assignments (GradebookImporter#strip_non_assignment_columns).
-_CANVAS_TOTALS = re.compile(
-    r"Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade"
-    r"|\(read only\)"
-)
+_CANVAS_TOTALS = re.compile(r"(Current|Final) (Score|Points|Grade)|\(read only\)")
 
 
 class LmsError(Exception):
@@ -264,6 +260,14 @@ def unzip(archive: Path, out: Path, max_files: int, max_bytes: int, skipped: lis
 # ------------------------------------------------------------------ reading a download
 
 
+def _add(student: StudentFiles, upload: Upload) -> None:
+    """Count one of her files, unless its name would lead out of her folder (``..``)."""
+    if any(part in ("", ".", "..") for part in upload.relative.split("/")):
+        student.notes.append(f"{upload.shown}: a name that is not a file name; not graded")
+    else:
+        student.uploads.append(upload)
+
+
 def _canvas_uploads(files: list[tuple[str, Path]], download: Download) -> None:
     for shown, path in files:
         if "/" in shown:  # Canvas's zip is flat; a folder is not Canvas's
@@ -289,7 +293,7 @@ def _canvas_uploads(files: list[tuple[str, Path]], download: Download) -> None:
         )
         student.late_marker |= late
         relative, reupload, copy = original_name(match["original"])
-        student.uploads.append(Upload(path, shown, relative, (reupload, int(match["file"]), copy)))
+        _add(student, Upload(path, shown, relative, (reupload, int(match["file"]), copy)))
         student.file_ids.append(match["file"])
 
 
@@ -306,13 +310,10 @@ def _moodle_uploads(files: list[tuple[str, Path]], download: Download) -> None:
         if match["plugin"] != "file":
             student.notes.append(f"{shown}: not a file submission ({match['plugin']}); not graded")
             continue
-        folder, _, leaf = (
-            (f"{match['rest']}/{inside}" if inside else match["rest"]).strip("/").rpartition("/")
-        )
+        within = f"{match['rest']}/{inside}" if inside else match["rest"]  # her path, below the prefix
+        folder, _, leaf = within.strip("/").rpartition("/")
         name, reupload, copy = original_name(leaf)
-        student.uploads.append(
-            Upload(path, shown, f"{folder}/{name}" if folder else name, (reupload, 0, copy))
-        )
+        _add(student, Upload(path, shown, f"{folder}/{name}" if folder else name, (reupload, 0, copy)))
 
 
 def read_download(path: Path, lms: str, work: Path) -> Download:

@@ -146,42 +146,20 @@ def canvas_download(out: Path) -> Path:
     return out
 
 
-def canvas_roster(out: Path) -> Path:
-    """Canvas's gradebook export: a header, the "Points Possible" row, one row per roster student."""
-    with open(out, "w", newline="", encoding="utf-8-sig") as f:
-        writer = csv.writer(f)
-        writer.writerow(
-            [
-                "Student",
-                "ID",
-                "SIS User ID",
-                "SIS Login ID",
-                "Section",
-                "Week 4 (778)",
-                "Assignments Current Score",
-                "Current Score",
-                "Final Score",
-            ]
-        )
-        writer.writerow(
-            ["    Points Possible", "", "", "", "", "100.00", "(read only)", "(read only)", "(read only)"]
-        )
-        for student in STUDENTS:
-            if student.on_roster:
-                writer.writerow(
-                    [
-                        student.sortable,
-                        student.canvas_id,
-                        f"S{student.canvas_id}",
-                        f"{student.key}@uni.example",
-                        "ANN 3 (Fall 2026)",
-                        "",
-                        "",
-                        "",
-                        "",
-                    ]
-                )
+def _write_csv(out: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    with open(out, "w", newline="", encoding=encoding) as f:
+        csv.writer(f).writerows(rows)
     return out
+
+
+def canvas_roster(out: Path) -> Path:
+    """Canvas's gradebook export (UTF-8 with a BOM): the header, the "Points Possible" row, the students."""
+    header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Week 4 (778)",
+              "Assignments Current Score", "Current Score", "Final Score"]  # fmt: skip
+    points = ["    Points Possible", "", "", "", "", "100.00", *["(read only)"] * 3]
+    rows = [[s.sortable, s.canvas_id, f"S{s.canvas_id}", f"{s.key}@uni.example", "ANN 3 (Fall 2026)",
+             *[""] * 4] for s in STUDENTS if s.on_roster]  # fmt: skip
+    return _write_csv(out, [header, points, *rows], "utf-8-sig")
 
 
 def moodle_download(out: Path) -> Path:
@@ -201,46 +179,17 @@ def moodle_download(out: Path) -> Path:
 
 def moodle_roster(out: Path) -> Path:
     """Moodle's grading worksheet (feedback comments enabled, e-mail shown, no marking workflow)."""
-    with open(out, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(
-            [
-                "Identifier",
-                "Full name",
-                "Email address",
-                "Status",
-                "Grade",
-                "Maximum Grade",
-                "Grade can be changed",
-                "Last modified (submission)",
-                "Online text",
-                "Last modified (grade)",
-                "Feedback comments",
-            ]
-        )
-        for student in STUDENTS:
-            if student.on_roster:
-                submitted = (
-                    "Wednesday, 2 December 2026, 10:00 AM"
-                    if student.late
-                    else "Monday, 30 November 2026, 11:05 PM"
-                )
-                writer.writerow(
-                    [
-                        f"Participant {student.moodle_id}",
-                        student.full,
-                        f"{student.key}@uni.example",
-                        "Submitted for grading" if student.submits else "No submission",
-                        "",
-                        "100.00",
-                        "Yes",
-                        submitted if student.submits else "-",
-                        "",
-                        "-",
-                        "",
-                    ]
-                )
-    return out
+    header = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+              "Grade can be changed", "Last modified (submission)", "Online text", "Last modified (grade)",
+              "Feedback comments"]  # fmt: skip
+    rows = []
+    for s in STUDENTS:
+        submitted = "Wednesday, 2 December 2026, 10:00 AM" if s.late else "Monday, 30 November 2026, 11:05 PM"
+        status, submitted = ("Submitted for grading", submitted) if s.submits else ("No submission", "-")
+        if s.on_roster:
+            rows.append([f"Participant {s.moodle_id}", s.full, f"{s.key}@uni.example", status, "", "100.00",
+                         "Yes", submitted, "", "-", ""])  # fmt: skip
+    return _write_csv(out, [header, *rows])
 
 
 def unzip(archive: Path, folder: Path) -> Path:
