@@ -125,6 +125,7 @@ class Summary:
     report: Path | None = None
     exports: list[Path] = field(default_factory=list)  # lms_import.csv, canvas_feedback.zip
     unattributed: list[str] = field(default_factory=list)  # files of the download that are no one's
+    notices: list[str] = field(default_factory=list)  # anything else the TA should read
 
     def record(self, student: str, status: str) -> None:
         lists = {GRADED: self.graded, NOT_GRADED: self.not_graded, GRADER_ERROR: self.errors,
@@ -490,8 +491,11 @@ def _lms_entries(src: Path, work: Path, course: LmsClass, policy: late.Policy | 
     return entries
 
 
-def write_lms_exports(out: Path, course: LmsClass, students: set[str]) -> list[Path]:
-    """lms_import.csv (and canvas_feedback.zip for Canvas) for these students, from their stored results."""
+def write_lms_exports(out: Path, course: LmsClass, students: set[str], notices: list[str]) -> list[Path]:
+    """lms_import.csv (and canvas_feedback.zip for Canvas) for these students, from their stored results.
+
+    What the TA should know about them (students the zip leaves out) is added to ``notices``.
+    """
     results = {r[STAMP]["student"]: r for r in load_results(out) if r[STAMP]["student"] in students}
     max_score = max((float(r["max_score"]) for r in results.values()), default=float(TOTAL_POINTS))
     written = [out / "lms_import.csv"]
@@ -500,7 +504,11 @@ def write_lms_exports(out: Path, course: LmsClass, students: set[str]) -> list[P
         pages = {s: (out / "students" / s / "feedback.html").read_text(encoding="utf-8") for s in results
                  if (out / "students" / s / "feedback.html").is_file()}
         written.append(out / "canvas_feedback.zip")
-        lms.canvas_feedback_zip(results, pages, written[1])
+        left_out = lms.canvas_feedback_zip(results, pages, written[1])
+        unmatched = [s for s in left_out if results[s][STAMP]["status"] != NOT_SUBMITTED]
+        if unmatched:
+            notices.append(f"canvas_feedback.zip leaves out {', '.join(unmatched)}: Canvas cannot match "
+                           "an anonymous submission, or one with no file, to a name")
     return written
 
 
@@ -573,7 +581,7 @@ def run_batch(
             summary.record(student, NOT_SUBMITTED)
     summary.gradebook, summary.report = write_outputs(out)
     if course:
-        summary.exports = write_lms_exports(out, course, set(entries) | set(roster_ids))
+        summary.exports = write_lms_exports(out, course, set(entries) | set(roster_ids), summary.notices)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -594,6 +602,7 @@ def describe(summary: Summary, jobs: int) -> str:
         more = " ..." if len(summary.unattributed) > 5 else ""
         lines.append(f"{len(summary.unattributed)} file(s) of the download are no student's: "
                      + "; ".join(summary.unattributed[:5]) + more)
+    lines += summary.notices
     if summary.errors:
         lines.append("grader errors (retried on the next run): " + ", ".join(summary.errors))
     if summary.interrupted:

@@ -212,6 +212,10 @@ def _safe_member(name: str) -> PurePosixPath | None:
     return path if _valid_utf8(str(path)) and not set(path.parts) & set(NOT_STUDENTS) else None
 
 
+# Encrypted, an odd compression, corrupt data, two members of one name, a name too long for the disk.
+_UNREADABLE_MEMBER = (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError, zlib.error)
+
+
 def unzip(archive: Path, out: Path, max_files: int, max_bytes: int, skipped: list[str]) -> None:
     """Unpack ``archive`` into ``out``: files only, never outside ``out``, ``max_files`` and ``max_bytes``.
 
@@ -234,24 +238,20 @@ def unzip(archive: Path, out: Path, max_files: int, max_bytes: int, skipped: lis
                 if total > max_bytes:
                     raise LmsError(f"{archive.name} expands to more than {max_bytes // 2**20} MB")
                 target = out.joinpath(*relative.parts)
+                created = False
                 try:
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    with zipped.open(member) as src, open(target, "xb") as dst:
+                    with zipped.open(member) as src, open(target, "xb") as dst:  # "x": never over a file
+                        created = True
                         copied = 0
                         while chunk := src.read(1 << 20):
                             copied += len(chunk)
                             if copied > member.file_size:
                                 raise zipfile.BadZipFile("it expands beyond its declared size")
                             dst.write(chunk)
-                except (
-                    zipfile.BadZipFile,
-                    RuntimeError,
-                    NotImplementedError,
-                    EOFError,
-                    OSError,
-                    zlib.error,
-                ) as exc:  # encrypted, an odd compression, corrupt, a clash of names
-                    target.unlink(missing_ok=True)
+                except _UNREADABLE_MEMBER as exc:
+                    if created:
+                        target.unlink(missing_ok=True)
                     skipped.append(f"{relative} in {archive.name}: unreadable ({exc}); skipped")
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise LmsError(f"{archive.name} is not a readable zip file ({exc})") from None
@@ -384,10 +384,8 @@ class Roster:
 
 
 def _read_csv(path: Path) -> list[list[str]]:
-    try:
-        text = path.read_bytes()[: 64 * 2**20].decode(
-            "utf-8-sig"
-        )  # both LMSes write UTF-8, Canvas with a BOM
+    try:  # both LMSes write UTF-8, Canvas with a byte-order mark
+        text = path.read_bytes()[: 64 * 2**20].decode("utf-8-sig")
     except OSError as exc:
         raise LmsError(f"cannot read the roster {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
@@ -460,9 +458,8 @@ def canvas_column(roster: Roster | None, wanted: str | None) -> str:
     """The assignment column: the one named, else the roster's only one, else a new one."""
     assignments = roster.assignments if roster else []
     if wanted:
-        return next(
-            (h for h in assignments if h == wanted or re.sub(r"\s*\(\d+\)$", "", h) == wanted), wanted
-        )
+        titles = {h: re.sub(r"\s*\(\d+\)$", "", h) for h in assignments}  # "Week 4 (778)" is "Week 4"
+        return next((h for h in assignments if wanted in (h, titles[h])), wanted)
     return assignments[0] if len(assignments) == 1 else DEFAULT_COLUMN
 
 
@@ -472,15 +469,9 @@ def feedback_comment(result: dict[str, Any]) -> str:
     lines = [f"<p>Total: {_score(float(result['score']))} / {_score(float(result['max_score']))}</p>"]
     lost = [t for t in result.get("tasks", []) if float(t["score"]) < float(t["max_score"])]
     if lost:
-        lines.append(
-            "<p>Points lost:</p><ul>"
-            + "".join(
-                f"<li>{html.escape(t['name'])}: {_score(float(t['score']))} / "
-                f"{_score(float(t['max_score']))}</li>"
-                for t in lost
-            )
-            + "</ul>"
-        )
+        items = "".join(f"<li>{html.escape(t['name'])}: {_score(float(t['score']))} / "
+                        f"{_score(float(t['max_score']))}</li>" for t in lost)  # fmt: skip
+        lines.append(f"<p>Points lost:</p><ul>{items}</ul>")
     notes = [*result.get("problems", []), *([result["late"]["explanation"]] if result.get("late") else [])]
     lines += [f"<p>{html.escape(note)}</p>" for note in notes if note]
     return "".join(lines)
@@ -489,46 +480,39 @@ def feedback_comment(result: dict[str, Any]) -> str:
 def import_csv(
     lms: str, results: dict[str, dict[str, Any]], roster: Roster | None, column: str | None, max_score: float
 ) -> str:
-    """``lms_import.csv``: every roster student in the roster's order, then submissions on no roster.
+    """``lms_import.csv``: every roster student in the roster's order, then the submissions on no roster.
 
-    ``results`` are the stored results of this download by LMS user id (roster students who did not
-    submit have one too, with 0).
+    ``results`` are the stored results by LMS user id (a roster student who did not submit has
+    one, with 0). A student with none yet (a run stopped before her turn) gets an empty grade,
+    which both LMSes' imports leave alone.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     known = roster.by_id() if roster else {}
-    extra = [s for s in results if s not in known]
+    students = [*(roster.ids if roster else []), *(s for s in results if s not in known)]
+    grade = {s: _score(float(r["score"])) for s, r in results.items()}
+    name = {s: r["batch"].get("lms", {}).get("name", "") for s, r in results.items()}
     if lms == CANVAS:
         column = canvas_column(roster, column)
         points = (roster.points_possible.get(column) if roster else "") or _score(max_score)
         writer.writerow([*CANVAS_STUDENT_COLUMNS, column])
         writer.writerow(["Points Possible", "", "", "", "", points])
-        for student in [*(roster.ids if roster else []), *extra]:
-            row = known.get(student, {})
-            name = row.get("Student") or results[student]["batch"].get("lms", {}).get("name", "")
-            writer.writerow(
-                [
-                    name,
-                    student,
-                    *(row.get(c, "") for c in CANVAS_STUDENT_COLUMNS[2:]),
-                    _score(float(results[student]["score"])) if student in results else "0",
-                ]
-            )
+        for student in students:
+            row = known.get(student, {"Student": name.get(student, "")})
+            writer.writerow([row["Student"], student, *(row.get(c, "") for c in CANVAS_STUDENT_COLUMNS[2:]),
+                             grade.get(student, "")])  # fmt: skip
         return buffer.getvalue()
     header = list(roster.header) if roster else list(MOODLE_COLUMNS)
     if "Feedback comments" not in header:
         header.append("Feedback comments")
     writer.writerow(header)
-    for student in [*(roster.ids if roster else []), *extra]:
-        result = results[student]
-        row = {h: "" for h in header} | known.get(student, {})
+    for student in students:
+        row = dict.fromkeys(header, "") | known.get(student, {})
         if student not in known:
-            row |= {
-                "Identifier": f"Participant {student}",
-                "Full name": result["batch"].get("lms", {}).get("name", ""),
-                "Maximum Grade": _score(max_score),
-            }
-        row |= {"Grade": _score(float(result["score"])), "Feedback comments": feedback_comment(result)}
+            row |= {"Identifier": f"Participant {student}", "Full name": name[student],
+                    "Maximum Grade": _score(max_score)}  # fmt: skip
+        if student in results:
+            row |= {"Grade": grade[student], "Feedback comments": feedback_comment(results[student])}
         writer.writerow([row[h] for h in header])
     return buffer.getvalue()
 

@@ -343,6 +343,8 @@ def test_hostile_downloads_are_read_safely_and_every_skip_is_named(tmp_path):
         archive.writestr("../../evil.py", "x = 1\n")
         archive.writestr("/abs.py", "x = 1\n")
         archive.writestr("assignments/dropout.py", "x = 1\n")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.writestr("assignments/dropout.py", "raise SystemExit\n")  # the first one stays
         archive.writestr("inner.zip", b"PK\x05\x06" + b"\0" * 18)  # a zip in her zip stays a file
     read = lms.read_download(download, lms.CANVAS, tmp_path / "work")
     assert list(read.students) == ["10001"]
@@ -354,6 +356,7 @@ def test_hostile_downloads_are_read_safely_and_every_skip_is_named(tmp_path):
     folder = lms.materialise(student, tmp_path / "work" / "students")
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert files == ["assignments/dropout.py", "conv.py", "inner.zip"]
+    assert (folder / "assignments" / "dropout.py").read_text() == "x = 1\n"
     assert not (tmp_path / "evil.py").exists() and not (tmp_path / "work" / "evil.py").exists()
     assert sum("unsafe name" in note for note in student.notes) == 2
 
