@@ -446,6 +446,9 @@ def write_outputs(out: Path) -> tuple[Path, Path]:
     return gradebook, report
 
 
+_NAME_COLUMN = {lms.CANVAS: "Student", lms.MOODLE: "Full name"}  # the roster's column of the student's name
+
+
 @dataclass
 class LmsClass:
     """An LMS's download and roster, as ``--lms`` and ``--roster`` give them."""
@@ -485,7 +488,8 @@ def _lms_entries(src: Path, work: Path, course: LmsClass, policy: late.Policy | 
         flags = [LATE] if record and (record["days_late"] or files.late_marker) else []
         if course.roster and student not in on_roster:
             flags.append(NOT_ON_ROSTER)
-        info = {"lms": course.kind, "name": files.name, "canvas_prefix": files.canvas_prefix,
+        name = on_roster.get(student, {}).get(_NAME_COLUMN[course.kind]) or files.name  # the roster's is real
+        info = {"lms": course.kind, "name": name, "canvas_prefix": files.canvas_prefix,
                 "file_ids": files.file_ids}
         entries[student] = Entry(path, record, tuple(files.notes), info, tuple(flags))
     return entries
@@ -494,11 +498,14 @@ def _lms_entries(src: Path, work: Path, course: LmsClass, policy: late.Policy | 
 def write_lms_exports(out: Path, course: LmsClass, students: set[str], notices: list[str]) -> list[Path]:
     """lms_import.csv (and canvas_feedback.zip for Canvas) for these students, from their stored results.
 
-    What the TA should know about them (students the zip leaves out) is added to ``notices``.
+    What the TA should know (points that differ from the roster's, students the zip leaves out)
+    is added to ``notices``.
     """
     results = {r[STAMP]["student"]: r for r in load_results(out) if r[STAMP]["student"] in students}
     max_score = max((float(r["max_score"]) for r in results.values()), default=float(TOTAL_POINTS))
     written = [out / "lms_import.csv"]
+    if mismatch := lms.out_of_mismatch(course.roster, course.column, max_score):
+        notices.append(mismatch)
     write_atomic(written[0], lms.import_csv(course.kind, results, course.roster, course.column, max_score))
     if course.kind == lms.CANVAS:
         pages = {s: (out / "students" / s / "feedback.html").read_text(encoding="utf-8") for s in results
@@ -576,7 +583,7 @@ def run_batch(
                 summary.interrupted = True
     for student, row in (course.roster.by_id() if roster_ids else {}).items():
         if student not in entries and (not only or student in only):
-            name = row.get("Student" if course.kind == lms.CANVAS else "Full name", "")
+            name = row.get(_NAME_COLUMN[course.kind], "")
             record_not_submitted(out, student, {"lms": course.kind, "name": name})
             summary.record(student, NOT_SUBMITTED)
     summary.gradebook, summary.report = write_outputs(out)

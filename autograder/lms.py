@@ -463,6 +463,28 @@ def canvas_column(roster: Roster | None, wanted: str | None) -> str:
     return assignments[0] if len(assignments) == 1 else DEFAULT_COLUMN
 
 
+def out_of_mismatch(roster: Roster | None, column: str | None, max_score: float) -> str:
+    """A warning when the roster grades the assignment out of other points than the grader ("" if not).
+
+    The totals are written as they are: rescaling is the TA's decision (Moodle skips a grade
+    above its Maximum Grade; Canvas takes it as extra credit).
+    """
+    if roster is None:
+        return ""
+    if roster.lms == CANVAS:
+        where = canvas_column(roster, column)
+        theirs = roster.points_possible.get(where, "")
+    else:
+        where, theirs = "Maximum Grade", next((row.get("Maximum Grade", "") for row in roster.rows), "")
+    try:
+        if float(theirs) == max_score:
+            return ""
+    except ValueError:
+        return ""
+    return (f"the roster's {where} is out of {theirs}, the grader's total out of {_score(max_score)}: "
+            "lms_import.csv holds the totals as they are")
+
+
 def feedback_comment(result: dict[str, Any]) -> str:
     """A short HTML summary for Moodle's "Feedback comments" (an editor field): the total, the tasks
     that lost points, the problems and the late penalty; the details are in the feedback pages."""

@@ -414,3 +414,33 @@ def test_a_roster_of_the_wrong_kind_exits_2_with_one_line(tmp_path, capsys, kind
     )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and why in err
+
+
+def _stored(student: str, score: float, name: str) -> dict:
+    return {"score": score, "max_score": 100.0, "tasks": [], "problems": [], "late": None,
+            "batch": {"student": student, "status": "graded", "lms": {"name": name}}}  # fmt: skip
+
+
+def test_without_a_roster_the_imports_list_the_submissions_in_the_lms_layout():
+    results = {"10001": _stored("10001", 87.5, "smithalice"), "10002": _stored("10002", 0, "jonesbob")}
+    canvas = list(csv.reader(lms.import_csv(lms.CANVAS, results, None, None, 100.0).splitlines()))
+    assert canvas == [
+        [*lms.CANVAS_STUDENT_COLUMNS, "Week 4 autograder"],
+        ["Points Possible", "", "", "", "", "100"],
+        ["smithalice", "10001", "", "", "", "87.5"],
+        ["jonesbob", "10002", "", "", "", "0"],
+    ]
+    moodle = list(csv.DictReader(lms.import_csv(lms.MOODLE, results, None, None, 100.0).splitlines()))
+    assert [(r["Identifier"], r["Full name"], r["Grade"], r["Maximum Grade"]) for r in moodle] == [
+        ("Participant 10001", "smithalice", "87.5", "100"), ("Participant 10002", "jonesbob", "0", "100")]
+    assert list(moodle[0]) == lms.MOODLE_COLUMNS
+
+
+def test_a_roster_student_not_graded_yet_gets_an_empty_grade_and_points_that_differ_are_said(tmp_path):
+    roster = lms.read_roster(fixtures.canvas_roster(tmp_path / "grades.csv"), lms.CANVAS)
+    rows = list(csv.DictReader(lms.import_csv(lms.CANVAS, {}, roster, None, 100.0).splitlines()))
+    assert [r["Week 4 (778)"] for r in rows[1:]] == [""] * len(roster.ids)
+    assert lms.out_of_mismatch(roster, None, 100.0) == ""
+    assert "out of 100.00, the grader's total out of 50" in lms.out_of_mismatch(roster, None, 50.0)
+    worksheet = lms.read_roster(fixtures.moodle_roster(tmp_path / "worksheet.csv"), lms.MOODLE)
+    assert "Maximum Grade is out of 100.00" in lms.out_of_mismatch(worksheet, None, 80.0)
