@@ -78,20 +78,30 @@ def _case_markdown(case: CaseResult) -> str:
     return "\n".join(lines)
 
 
-def _not_graded_because(task: TaskResult, unimportable: set[str]) -> str:
-    """Why none of a task's cases could run, said once for the task; "" when they ran."""
-    module = task.name.split(".")[0]
-    if module in unimportable:
-        return f"Not graded: {module}.py does not import (see the problem above)."
-    return "" if task.cases else "Not graded: the submission could not be loaded (see above)."
+NOTHING_GRADED = "Nothing could be graded (see above): every task scores 0."
+
+
+def _sections(result: GradeResult) -> list[tuple[TaskResult, str, list[CaseResult]]]:
+    """Per task: the task, why none of its cases could run ("" when they ran), its failing cases.
+
+    A module that does not import is one problem of the submission: each of its tasks says so
+    in one line instead of repeating it for every case. Empty when nothing could be graded.
+    """
+    if not any(task.cases for task in result.tasks):
+        return []
+    unimportable = unimportable_modules(result.problems)
+    sections = []
+    for task in result.tasks:
+        module = task.name.split(".")[0]
+        broken = module in unimportable
+        why = f"Not graded: {module}.py does not import (see the problem above)." if broken else ""
+        sections.append((task, why, [c for c in task.cases if not c.passed]))
+    return sections
 
 
 def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -> str:
-    """Per-student feedback: the total, the problems of the submission, every failing case explained.
-
-    A problem of the whole submission (a module that does not import) is said once, at the top,
-    and each task it costs says so in one line instead of repeating it for every case.
-    """
+    """Per-student feedback: the total, the problems of the submission (each said once), every failing
+    case explained."""
     out = [
         f"# Feedback for {result.submission}",
         "",
@@ -101,16 +111,16 @@ def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -
     if late and late["explanation"]:
         out += [f"**Late:** {late['explanation']}", ""]
     out += [f"> {problem}" for problem in result.problems]
-    unimportable = unimportable_modules(result.problems)
-    for task in result.tasks:
+    sections = _sections(result)
+    for task, why, failures in sections:
         out += [
             "",
             f"## {task.name}: {_score(task.score)} / {_score(task.max_score)} "
             f"({task.passed} of {len(task.cases)} cases passed)",
         ]
-        why = _not_graded_because(task, unimportable)
-        failures = [c for c in task.cases if not c.passed]
         out += [why] if why else [_case_markdown(c) for c in failures] or ["All cases passed."]
+    if not sections:
+        out += ["", NOTHING_GRADED]
     return "\n".join(out) + "\n"
 
 
@@ -129,11 +139,9 @@ def templates() -> jinja2.Environment:
 
 def feedback_html(result: GradeResult, late: dict[str, Any] | None = None) -> str:
     """The same feedback as ``feedback_markdown``, as one self-contained HTML page (everything escaped)."""
-    unimportable = unimportable_modules(result.problems)
-    tasks = [(task, _not_graded_because(task, unimportable), [c for c in task.cases if not c.passed])
-             for task in result.tasks]
     page = templates().get_template("feedback.html")
-    return page.render(result=result, late=late, tasks=tasks, score=_score)
+    return page.render(result=result, late=late, tasks=_sections(result), nothing=NOTHING_GRADED,
+                       score=_score)
 
 
 def _task_output(task: TaskResult) -> str:

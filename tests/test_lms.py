@@ -21,6 +21,8 @@ import lms_fixtures as fixtures
 import pytest
 
 from autograder import cli, lms
+from autograder.grade import grade_submission
+from autograder.report import NOTHING_GRADED, feedback_html, feedback_markdown
 from autograder.tasks import TASKS
 
 SUBMITTERS = [s for s in fixtures.STUDENTS if s.submits]
@@ -444,3 +446,11 @@ def test_a_roster_student_not_graded_yet_gets_an_empty_grade_and_points_that_dif
     assert "out of 100.00, the grader's total out of 50" in lms.out_of_mismatch(roster, None, 50.0)
     worksheet = lms.read_roster(fixtures.moodle_roster(tmp_path / "worksheet.csv"), lms.MOODLE)
     assert "Maximum Grade is out of 100.00" in lms.out_of_mismatch(worksheet, None, 80.0)
+
+
+def test_feedback_of_a_submission_that_could_not_be_loaded_says_so_once(tmp_path):
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not a zip")
+    result = grade_submission(tmp_path / "broken.zip")
+    for page in (feedback_markdown(result), feedback_html(result)):
+        assert page.count("not a readable zip file") == 1 and page.count(NOTHING_GRADED) == 1
+        assert "All cases passed" not in page
