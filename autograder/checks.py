@@ -35,6 +35,8 @@ from .runner import Outcome, Runner
 from .spec import Case, Task
 
 RTOL, ATOL = 1e-6, 1e-9  # forward values: the same float64 formula, computed another way
+FULL_LIMIT = 400  # the element-wise gradient check runs on arrays up to this size (with "both")
+DIRECTIONS = 3  # random directions of the directional gradient check
 
 
 class Failed(Exception):
@@ -70,7 +72,8 @@ class Context:
     runner: Runner
     reference: Reference | None = None
     gradcheck: str = "both"  # a key of GRADCHECKS
-    full_limit: int = 400  # the element-wise check runs on arrays up to this size
+    full_limit: int = FULL_LIMIT
+    numerics: dict[str, Any] = field(default_factory=dict)  # the reference's numerical gradients, made ahead
     warnings: list[str] = field(default_factory=list)
     output: list[str] = field(default_factory=list)
 
@@ -312,12 +315,18 @@ def _replaced(inputs: dict[str, Any], path: tuple[str, str | None], value: np.nd
 
 def _numerical_check(ctx: Context, name: str, f: Callable[[np.ndarray], float], x: np.ndarray,
                      grad: np.ndarray) -> None:
-    """Compare one analytic gradient with numerical ones; fail with the worst element or direction."""
+    """Compare one analytic gradient with numerical ones; fail with the worst element or direction.
+
+    Where ``f`` is the reference's, its numerical gradients made ahead (``ctx.numerics``, from
+    ``reference_numerics``) are used; whatever is missing is computed here.
+    """
+    made = ctx.numerics.get(name, {}) if ctx.reference is not None else {}
     for mode in GRADCHECKS[ctx.gradcheck]:
         if mode == "full" and x.size > ctx.full_limit and ctx.gradcheck == "both":
             continue
-        result = (gradcheck.full_check(f, x, grad) if mode == "full"
-                  else gradcheck.directional_check(f, x, grad, directions=3, seed=x.size))
+        result = (gradcheck.full_check(f, x, grad, numeric=made.get("full")) if mode == "full"
+                  else gradcheck.directional_check(f, x, grad, directions=DIRECTIONS, seed=x.size,
+                                                   numeric=made.get("directional")))
         if not result.ok:
             where = (f"at index {result.worst_index}" if mode == "full"
                      else f"along random direction #{result.worst_index}")
@@ -377,9 +386,8 @@ def judge_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
                 compare(name, got[name], want[name], hints, Clue(name, inputs, reference, extra), case.public)
         except Failed as failed:
             raise Failed(failed.message, failed.hint or shared) from None
-        x = inputs[path[0]][path[1]] if path[1] else inputs[path[0]]
-        _numerical_check(ctx, name, lambda v, p=path: _scalar_from(fn(*_replaced(inputs, p, v)), returns,
-                                                                   upstream), x, got[name])
+        _numerical_check(ctx, name, _scalar_function(task, inputs, fn, path, expected), _at(inputs, path),
+                         got[name])
     if not _same(unpack(again.value, tuple(names) if len(names) > 1 else names[0], task.function), got):
         raise Failed(f"calling {task.function}() twice with the same cache gave different results.",
                      "the backward pass must not change its cache (no in-place updates of cached arrays).")
@@ -400,15 +408,60 @@ def judge_loss_grad(ctx: Context, task: Task, case: Case, inputs: dict[str, Any]
     fn = ctx.numeric(task.name)
     for path in _wrt_paths(task, inputs):
         grad = got[grad_name][path[1]] if path[1] else got[grad_name]
-        x = inputs[path[0]][path[1]] if path[1] else inputs[path[0]]
+        name = _numeric_name(task, path)
+        _numerical_check(ctx, name, _scalar_function(task, inputs, fn, path, expected), _at(inputs, path),
+                         grad)
 
-        def loss(v: np.ndarray, p: tuple[str, str | None] = path) -> float:
-            value = fn(*_replaced(inputs, p, v))
-            if not isinstance(value, tuple | list) or not isinstance(value[0], int | float):
-                raise Failed(f"{task.function}() must return the loss as a float first.")
-            return float(value[0])
 
-        _numerical_check(ctx, f"{grad_name}[{path[1]!r}]" if path[1] else grad_name, loss, x, grad)
+def _at(inputs: dict[str, Any], path: tuple[str, str | None]) -> np.ndarray:
+    return inputs[path[0]][path[1]] if path[1] else inputs[path[0]]
+
+
+def _numeric_name(task: Task, path: tuple[str, str | None]) -> str:
+    """The gradient's name in messages: ``dx``; a loss's ``dparams['Wx']``."""
+    if task.check == "backward":
+        return _grad_name(path)
+    grad_name = _returns(task)[1]
+    return f"{grad_name}[{path[1]!r}]" if path[1] else grad_name
+
+
+def _scalar_function(task: Task, inputs: dict[str, Any], fn: Callable[..., Any], path: tuple[str, str | None],
+                     expected: dict) -> Callable[[np.ndarray], float]:
+    """The scalar whose gradient the task's gradient is, as a function of one input (``path``).
+
+    A backward pass: the forward's outputs weighted by the case's upstream gradients; a
+    loss: the loss itself. ``fn`` is the forward (the reference's, or the student's own).
+    """
+    if task.check == "backward":
+        returns, upstream = task.options["returns"], expected["upstream"]
+        return lambda v: _scalar_from(fn(*_replaced(inputs, path, v)), returns, upstream)
+
+    def loss(v: np.ndarray) -> float:
+        value = fn(*_replaced(inputs, path, v))
+        if not isinstance(value, tuple | list) or not isinstance(value[0], int | float):
+            raise Failed(f"{task.function}() must return the loss as a float first.")
+        return float(value[0])
+
+    return loss
+
+
+def reference_numerics(ref: Reference, task: Task, inputs: dict[str, Any], expected: dict) -> dict[str, Any]:
+    """The reference's numerical gradients on a case, made ahead: the same numbers for every student.
+
+    For each gradient the task returns, by its name: ``directional`` always, ``full`` on
+    arrays of up to ``FULL_LIMIT`` elements, as ``gradcheck``'s ``*_numeric`` give them.
+    """
+    if task.check not in ("backward", "loss_grad"):
+        return {}
+    fn = ref.function(task.options["forward"] if task.check == "backward" else task.name)
+    made = {}
+    for path in _wrt_paths(task, inputs):
+        f, x = _scalar_function(task, inputs, fn, path, expected), _at(inputs, path)
+        made[_numeric_name(task, path)] = {
+            "directional": gradcheck.directional_numeric(f, x, DIRECTIONS, seed=x.size),
+            **({"full": gradcheck.full_numeric(f, x)} if x.size <= FULL_LIMIT else {}),
+        }
+    return made
 
 
 # --- dropout: judged by its properties (the student's mask need not be the reference's) ----------

@@ -6,10 +6,11 @@ case it forks a worker that imports the submission and calls its functions,
 and when the grader ends the case (``drop``) it kills that worker and every
 process the worker left, and reaps them. So a case cannot affect the next one
 (a monkeypatched numpy, a spinning thread, a background process, a changed
-global all end with their case), and a crash costs one fork, not a new
-interpreter. Between the grader and a worker the child passes whole frames
-only: a worker that dies halfway through a reply, or sends garbage, becomes a
-clean error reply, and the worker never holds the grader's pipes.
+global, a file in the scratch folder, a System V shared-memory segment all end
+with their case), and a crash costs one fork, not a new interpreter. Between
+the grader and a worker the child passes whole frames only: a worker that dies
+halfway through a reply, or sends garbage, becomes a clean error reply, and the
+worker never holds the grader's pipes.
 
 A worker sends back what the function returned, the arguments as they are
 after the call (to detect in-place changes), the warnings raised, or the
@@ -17,7 +18,8 @@ student's own traceback. Objects that must stay (caches) are kept in the worker
 and named by a Handle.
 
 ``Executor`` is also used in-process by the student's self-check, where there is
-no untrusted code to fear.
+no untrusted code to fear. Importing this module needs nothing Unix-only (only
+the sandbox forks workers), so the self-check runs on Windows too.
 """
 
 from __future__ import annotations
@@ -36,34 +38,14 @@ from typing import Any
 import numpy as np
 import numpy.random  # noqa: F401 - numpy loads it lazily: once here, not once per case's worker
 
-try:  # as a script in the sandbox folder
-    from limits import kill_tree
-    from protocol import (
-        MAX_BYTES,
-        Handle,
-        ProtocolError,
-        SeedArg,
-        decode,
-        encode,
-        map_leaves,
-        read_message,
-        write_message,
-    )
-except ImportError:  # as part of the autograder package
-    from .limits import kill_tree
-    from .protocol import (
-        MAX_BYTES,
-        Handle,
-        ProtocolError,
-        SeedArg,
-        decode,
-        encode,
-        map_leaves,
-        read_message,
-        write_message,
-    )
+try:  # part of the autograder package
+    from . import cleanup, protocol
+except ImportError:  # a script beside its modules in the sandbox's runtime folder
+    import cleanup
+    import protocol
 
 _packages = itertools.count()
+PR_SET_DUMPABLE = 4
 
 # Why a process died of a signal, in the student's terms.
 SIGNAL_CAUSES = {
@@ -109,7 +91,10 @@ def student_traceback(exc: BaseException, package_dir: str) -> str:
 
 def make_generators(value: Any) -> Any:
     """Replace each SeedArg in an argument tree by a fresh numpy Generator."""
-    return map_leaves(value, lambda v: np.random.default_rng(v.seed) if isinstance(v, SeedArg) else v)
+    def generator(v: Any) -> Any:
+        return np.random.default_rng(v.seed) if isinstance(v, protocol.SeedArg) else v
+
+    return protocol.map_leaves(value, generator)
 
 
 class Executor:
@@ -147,7 +132,7 @@ class Executor:
         return fn
 
     def resolve(self, value: Any) -> Any:
-        if isinstance(value, Handle):
+        if isinstance(value, protocol.Handle):
             if value.ident not in self.kept:
                 raise StudentError("GraderError", f"no kept object #{value.ident}")
             return self.kept[value.ident]
@@ -185,7 +170,7 @@ class Executor:
                 if index < len(items):
                     ident = next(self._ids)
                     self.kept[ident] = items[index]
-                    items[index] = Handle(ident)
+                    items[index] = protocol.Handle(ident)
             value = tuple(items) if isinstance(value, tuple) else items[0]
         messages = [f"{w.category.__name__}: {w.message}" for w in caught][:20]
         after = [a if isinstance(a, np.ndarray | list | dict) else None for a in args]
@@ -209,7 +194,7 @@ def _work(package_dir: str, requests: int, responses: int, max_bytes: int) -> No
     inbox, outbox = os.fdopen(requests, "rb"), os.fdopen(responses, "wb")
     while True:
         try:
-            request = decode(*read_message(inbox))
+            request = protocol.decode(*protocol.read_message(inbox))
         except EOFError:
             return
         result = executor.handle(request)
@@ -219,15 +204,33 @@ def _work(package_dir: str, requests: int, responses: int, max_bytes: int) -> No
             except Exception:  # noqa: BLE001 - a student's broken stdout (closed, over the size limit)
                 pass
         try:
-            write_message(outbox, *encode(result, max_bytes))
+            protocol.write_message(outbox, *protocol.encode(result, max_bytes))
         except Exception as exc:  # noqa: BLE001 - a value that cannot even be described
-            write_message(outbox, *encode({"error": ["UnsendableResult", str(exc)[:500], ""]}))
+            unsendable = {"error": ["UnsendableResult", str(exc)[:500], ""]}
+            protocol.write_message(outbox, *protocol.encode(unsendable))
+
+
+def _prefer_for_oom_kill() -> None:
+    """Should the case's memory run out (a cgroup), make the kernel kill this worker, not the child.
+
+    The worker inherits the child's "not dumpable", which closes its own /proc files to
+    it; it holds nothing of the child's (its pipes are closed), so it may open them again.
+    """
+    import ctypes
+
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as adjust:
+            adjust.write("1000")
+    except OSError:  # no /proc here: nothing to prefer
+        pass
 
 
 class _Worker:
     """The child's handle on one worker: forked ahead of its case, ended after it."""
 
-    def __init__(self, package_dir: str, grader_fds: tuple[int, ...], max_bytes: int) -> None:
+    def __init__(self, config: dict[str, Any], grader_fds: tuple[int, ...]) -> None:
+        self.config = config
         to_worker, from_child = os.pipe()
         to_child, from_worker = os.pipe()
         self.pid = os.fork()
@@ -236,7 +239,8 @@ class _Worker:
             try:
                 for fd in (*grader_fds, from_child, to_child):  # the worker never holds the grader's pipes
                     os.close(fd)
-                _work(package_dir, to_worker, from_worker, max_bytes)
+                _prefer_for_oom_kill()
+                _work(config["package"], to_worker, from_worker, config["max_bytes"])
             except BaseException:  # noqa: BLE001 - whatever happens, never return into the child's loop
                 code = 1
             finally:
@@ -247,21 +251,21 @@ class _Worker:
         self.used = False  # it has run student code: it must go before the next case
         self.failed = False  # it died, or its replies can no longer be trusted to be whole
 
-    def exchange(self, header: Any, buffers: list[bytes], max_bytes: int) -> tuple[Any, list[bytes]]:
+    def exchange(self, header: Any, buffers: list[bytes]) -> tuple[Any, list[bytes]]:
         """Pass one request on and its reply back, or an error reply if the worker fails."""
         self.used = True
         try:
-            write_message(self.requests, header, buffers)
-            return read_message(self.responses, max_bytes)
+            protocol.write_message(self.requests, header, buffers)
+            return protocol.read_message(self.responses, self.config["max_bytes"])
         except (EOFError, BrokenPipeError):
             self.failed = True
             _, status = os.waitpid(self.pid, 0)
             self.pid = 0
-            return encode({"error": ["Crash", describe_end(os.waitstatus_to_exitcode(status)), ""]})
-        except ProtocolError as exc:
+            return protocol.encode({"error": ["Crash", describe_end(os.waitstatus_to_exitcode(status)), ""]})
+        except protocol.ProtocolError as exc:
             self.failed = True
             reason = f"the student's process sent a malformed result: {exc}"
-            return encode({"error": ["BadResult", reason, ""]})
+            return protocol.encode({"error": ["BadResult", reason, ""]})
 
     def kill(self) -> None:
         """Stop the worker at once: none of its code runs after this."""
@@ -269,7 +273,7 @@ class _Worker:
             os.kill(self.pid, signal.SIGKILL)
 
     def end(self) -> None:
-        """Kill the worker and every process it left; reap them all."""
+        """Kill the worker and every process it left, reap them all, remove the files and IPC it left."""
         self.kill()
         for stream in (self.requests, self.responses):
             try:
@@ -285,10 +289,14 @@ class _Worker:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return
+                break
             if pid == 0:
-                kill_tree(int(os.readlink("/proc/self")), include_root=False)
+                cleanup.kill_tree(int(os.readlink("/proc/self")), include_root=False)
                 os.waitpid(-1, 0)
+        if self.used:
+            cleanup.clear_scratch(self.config["scratch"])
+            if self.config["clear_ipc"]:
+                cleanup.clear_ipc()
 
 
 def _op(header: Any) -> str:
@@ -296,35 +304,38 @@ def _op(header: Any) -> str:
     try:
         return header["items"]["op"]["v"]
     except (KeyError, TypeError):
-        raise ProtocolError("a request without an op") from None
+        raise protocol.ProtocolError("a request without an op") from None
 
 
-def serve(package_dir: str, requests: int, responses: int, max_bytes: int = MAX_BYTES,
-          hello: dict[str, Any] | None = None) -> None:
+def serve(config: dict[str, Any], hello: dict[str, Any]) -> None:
     """The child's loop: say what isolates it, then one request in, one reply out, until the grader closes.
 
-    ``drop`` ends the current case; any other request goes to the case's worker.
-    A used worker is killed before the reply that ends its case; reaping it and
-    what it left, and forking the next case's worker, happen after the reply,
-    while the grader judges: both are done before the next request is read.
+    ``config`` (from the grader): ``requests`` and ``responses`` (the pipes' fds),
+    ``package`` (the submission's folder), ``max_bytes`` (of one reply), ``scratch``
+    (folders emptied after each case) and ``clear_ipc``. ``drop`` ends the current
+    case; any other request goes to the case's worker. A used worker is killed
+    before the reply that ends its case; reaping it and what it left, and forking
+    the next case's worker, happen after the reply, while the grader judges: both
+    are done before the next request is read.
     """
-    inbox, outbox = os.fdopen(requests, "rb"), os.fdopen(responses, "wb")
-    write_message(outbox, *encode({"ready": hello or {}}))
-    worker = _Worker(package_dir, (requests, responses), max_bytes)
+    grader_fds = (config["requests"], config["responses"])
+    inbox, outbox = os.fdopen(config["requests"], "rb"), os.fdopen(config["responses"], "wb")
+    protocol.write_message(outbox, *protocol.encode({"ready": hello}))
+    worker = _Worker(config, grader_fds)
     try:
         while True:
             try:
-                header, buffers = read_message(inbox)
+                header, buffers = protocol.read_message(inbox)
             except EOFError:
                 return
             op = _op(header)
-            reply = encode({"dropped": True}) if op == "drop" else worker.exchange(header, buffers, max_bytes)
+            reply = protocol.encode({"dropped": True}) if op == "drop" else worker.exchange(header, buffers)
             retire = worker.failed or (worker.used and op == "drop")
             if retire:
                 worker.kill()
-            write_message(outbox, *reply)
+            protocol.write_message(outbox, *reply)
             if retire:
                 worker.end()
-                worker = _Worker(package_dir, (requests, responses), max_bytes)
+                worker = _Worker(config, grader_fds)
     finally:
         worker.end()

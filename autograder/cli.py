@@ -85,6 +85,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+REQUIRE_HELP = "refuse to grade where student code would have resource limits only (no root, no bubblewrap)"
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="autograder", description="Self-grading exercises for week 4 (CNNs, RNNs)."
@@ -105,6 +108,7 @@ def parser() -> argparse.ArgumentParser:
         help="numerical gradient check: element-wise, random directions, or both (default)",
     )
     grade.add_argument("--in-process", action="store_true", help="no isolation (trusted code, benchmarks)")
+    grade.add_argument("--require-isolation", action="store_true", help=REQUIRE_HELP)
     sub.add_parser("stubs", help="instructors: regenerate assignments/ and its public cases from solutions/")
     batch = sub.add_parser("batch", help="TAs: grade every entry of DIR (one per student) into OUT")
     batch.add_argument(
@@ -139,6 +143,7 @@ def parser() -> argparse.ArgumentParser:
         "--penalize-late-marker", action="store_true",
         help="Canvas: penalise a LATE file with no known time as one day late (default: flag only)",
     )
+    batch.add_argument("--require-isolation", action="store_true", help=REQUIRE_HELP)
     release = sub.add_parser(
         "release", help="instructors: write the student bundle (no solution, no hidden case)"
     )
@@ -150,9 +155,22 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def announce_isolation(require: bool) -> None:
+    """Say on stderr, before any grading, when student code will not be fully isolated here."""
+    from .sandbox import LEVELS, best_backend, warning
+
+    backend = best_backend()
+    if require and LEVELS[backend] == "none":
+        raise UsageError(f"--require-isolation: refusing to grade, {warning(backend)}")
+    if warning(backend):
+        print(f"autograder: {warning(backend)}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if getattr(args, "require_isolation", None) is not None and not getattr(args, "in_process", False):
+            announce_isolation(args.require_isolation)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"autograder: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ Grading is deterministic: every case draws its inputs from its own fixed seed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import tempfile
@@ -19,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from . import submission
-from .checks import CHECKS, Context, Failed, Reference, judge_raises
-from .inputs import case_seed, make_inputs
+from . import cache, submission
+from .checks import CHECKS, Context, Failed, Reference, expected_nothing, judge_raises, reference_numerics
+from .inputs import case_seed, make_inputs, to_generators
 from .runner import InProcessRunner, Runner
 from .sandbox import Limits, Sandbox, SandboxError
 from .spec import Case, Task
@@ -75,25 +76,50 @@ class PlannedCase:
     case: Case
     inputs: dict[str, Any]
     expected: dict[str, Any] | None
+    seconds: float = 0.0  # the reference's own time on the case: it sets the student's time limit
+    numeric: dict[str, Any] = field(default_factory=dict)  # the reference's numerical gradients
 
 
 Plan = list[tuple[Task, list[PlannedCase]]]
 
 
-def plan_cases(tasks: Iterable[Task], reference: Reference, public_only: bool = False) -> Plan:
-    """Make every case's inputs from its seed and its expected values from the reference."""
+def plan_cases(tasks: Iterable[Task], reference: Reference, public_only: bool = False,
+               numerics: bool = False) -> Plan:
+    """Make every case's inputs from its seed, its expected values and the reference's time on it.
+
+    ``numerics``: also the reference's numerical gradients (``checks.reference_numerics``),
+    what grading compares gradients with; the self-check takes them from the student's forward.
+    """
     plan = []
     for task in tasks:
+        check = CHECKS[task.check]
         planned = []
         for index, case in enumerate(task.cases):
             if public_only and not case.public:
                 continue
             rng = np.random.default_rng(case_seed(task.name, index))
             inputs = make_inputs(case.args, rng)
-            expected = None if case.raises else CHECKS[task.check].expected(reference, task, inputs, rng)
-            planned.append(PlannedCase(case, inputs, expected))
+            started = time.perf_counter()
+            expected = None if case.raises else check.expected(reference, task, inputs, rng)
+            seconds = time.perf_counter() - started
+            if check.expected is expected_nothing:  # nothing made ahead: time the function itself
+                seconds = _reference_seconds(reference, task, inputs)
+            numeric = reference_numerics(reference, task, inputs, expected) if numerics and expected else {}
+            planned.append(PlannedCase(case, inputs, expected, seconds, numeric))
         plan.append((task, planned))
     return plan
+
+
+def _reference_seconds(reference: Reference, task: Task, inputs: dict[str, Any]) -> float:
+    started = time.perf_counter()
+    with contextlib.suppress(Exception):  # a case it must raise on, or arguments of another form
+        reference.function(task.name)(*to_generators(list(inputs.values())))
+    return time.perf_counter() - started
+
+
+def call_limit(limits: Limits, seconds: float) -> float:
+    """The wall-clock limit of each call of a case: a multiple of the reference's time, within bounds."""
+    return min(limits.wall, max(limits.floor, limits.factor * seconds))
 
 
 def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
@@ -131,29 +157,31 @@ def run_plan(
     plan: Plan,
     reference: Reference | None,
     gradcheck: str = "both",
-    budget: float = float("inf"),
+    limits: Limits | None = None,
 ) -> list[TaskResult]:
     """Judge every planned case; a task scores the share of its cases passed times its points.
 
-    ``budget`` (seconds) bounds the whole run: a submission whose every call loops until its
-    wall limit would otherwise take cases x limit, and a platform that stops the grader keeps
-    no partial result. Cases not started in time fail with that reason.
+    Each case's calls get ``call_limit`` (from the reference's time on the case). The
+    submission's total time (``limits.total``) is shared out among the tasks: a task that
+    has used its share starts no more cases (they fail with that reason), so a function
+    that is far too slow costs its own tasks, never the tasks after it.
     """
-    deadline = time.monotonic() + budget
+    limits = limits or Limits()
+    share = limits.total / max(1, len(plan))
     results = []
     for task, planned_cases in plan:
-        cases = [
-            judge_case(Context(runner, reference, gradcheck), task, p)
-            if time.monotonic() < deadline
-            else CaseResult(
-                p.case.label,
-                p.case.public,
-                False,
-                f"not run: the submission used up its "
-                f"{budget:g} s for all cases (its calls kept running into their time limit)",
-            )
-            for p in planned_cases
-        ]
+        cases, spent = [], 0.0
+        for planned in planned_cases:
+            if spent >= share:
+                cases.append(CaseResult(planned.case.label, planned.case.public, False,
+                                        f"not run: {task.name} used up its {share:.0f} s share of the "
+                                        "submission's time (its calls kept running into their time limit)"))
+                continue
+            started = time.monotonic()
+            runner.limit_calls(call_limit(limits, planned.seconds))
+            context = Context(runner, reference, gradcheck, numerics=planned.numeric)
+            cases.append(judge_case(context, task, planned))
+            spent += time.monotonic() - started
         results.append(score_task(task, len(cases), cases))
     return results
 
@@ -185,10 +213,20 @@ def summarize(
 
 @functools.cache
 def hidden_plan() -> Plan:
-    """All cases of the week with the reference's expected values (made once per process)."""
+    """All cases of the week with the reference's expected values and numerical gradients.
+
+    Made once per grader version and kept on disk (``cache``); once per process in memory.
+    """
     from .tasks import TASKS
 
-    return plan_cases(TASKS, Reference())
+    stored = cache.load([task.name for task in TASKS])
+    if stored is not None and all(len(stored[task.name]) == len(task.cases) for task in TASKS):
+        return [(task, [PlannedCase(case, c["inputs"], c["expected"], c["seconds"], c["numeric"])
+                        for case, c in zip(task.cases, stored[task.name])]) for task in TASKS]
+    plan = plan_cases(TASKS, Reference(), numerics=True)
+    cache.store({task.name: [{"inputs": p.inputs, "expected": p.expected, "seconds": p.seconds,
+                              "numeric": p.numeric} for p in cases] for task, cases in plan})
+    return plan
 
 
 def failed_to_load(submission: str, plan: Plan, reason: str, started: float) -> GradeResult:
@@ -216,7 +254,7 @@ def grade_submission(
         limits = limits or Limits()
         runner = Sandbox(loaded.package_dir, limits) if isolated else InProcessRunner(loaded.package_dir)
         try:
-            results = run_plan(runner, plan, Reference(), gradcheck, limits.total)
+            results = run_plan(runner, plan, Reference(), gradcheck, limits)
         finally:
             runner.close()
         problems = loaded.problems + module_problems(loaded.package_dir, results)

@@ -36,12 +36,20 @@ class Runner(Protocol):
     def release(self) -> None:
         """Forget the objects kept by earlier calls."""
 
+    def limit_calls(self, seconds: float) -> None:
+        """The wall-clock limit of each call from now on."""
+
     def close(self) -> None: ...
 
 
-def to_wire(args: list[Any]) -> list[Any]:
+def to_wire(args: Any) -> Any:
     """Arguments as the wire carries them: Seed specs become SeedArg."""
     return map_leaves(args, lambda v: SeedArg(v.seed) if isinstance(v, Seed) else v)
+
+
+def from_wire(args: Any) -> Any:
+    """Arguments as stored (the public cases, the cached plan): SeedArg back to Seed specs."""
+    return map_leaves(args, lambda v: Seed(v.seed) if isinstance(v, SeedArg) else v)
 
 
 def outcome_from(result: Any, output: str = "") -> Outcome:
@@ -78,6 +86,9 @@ class InProcessRunner:
 
     def release(self) -> None:
         self.executor.drop()
+
+    def limit_calls(self, seconds: float) -> None:
+        """No limit in-process: the student's own machine, the student's own code."""
 
     def close(self) -> None:
         self.executor.drop()

@@ -1,50 +1,62 @@
 """Run untrusted student code in a fresh, limited, isolated child interpreter.
 
-The child is *started* (``python -I``), never forked from the grader, so it holds
-nothing of the grader's memory: no reference, no hidden case. It only computes:
-the grader keeps the reference, makes the cases' inputs, takes the numerical
-gradients and judges. Values cross two pipes in the ``protocol`` format (plain
-arrays, never a pickle, size-capped); what the child prints goes to a file,
-read back capped as the student's output, never as a result.
+The child is *started* (``python -I -S``), never forked from the grader, so it
+holds nothing of the grader's memory: no reference, no hidden case. It only
+computes: the grader keeps the reference, makes the cases' inputs, takes the
+numerical gradients and judges. Values cross two pipes in the ``protocol``
+format (plain arrays, never a pickle, size-capped); what the child prints goes
+to a file, read back capped as the student's output, never as a result.
 
-What protects a run (``limits`` does the work in the child, at its start):
+Three ways to isolate it, the strongest the platform allows (``backends()``;
+every result's ``isolation`` record says which one ran and what it applied):
 
-- As root (Gradescope, CI): the child runs as a uid of its own, taken from a
-  range no account uses and held by a lock for the sandbox's life, with no
-  supplementary group and no_new_privs; it cannot signal the grader, and the
-  sandbox's files are root's, readable by that uid only (another sandbox's are
-  not). Where the kernel permits (``isolation()`` says what was applied): no
-  network (a new network namespace); the project (reference, hidden cases), the
-  grader's home and /run hidden under empty tmpfs in a new mount namespace,
-  with small private /tmp and /dev/shm; a pid namespace of its own.
-- Without root: the child runs as the grader's user with the rlimits only; it
-  could read the grader's files and signal the grader. Grade untrusted code as
-  root, or in a container.
-- Always: rlimits (CPU time and memory per case, file size, open files, core
-  dumps; process count under the sandbox's own uid only), a wall-clock limit
-  per call enforced here, one forked worker per case (``child``), so a crash,
-  a patched numpy or a leftover thread or process ends with its case.
+``bubblewrap``
+    The child starts in an EMPTY root (bubblewrap, the sandbox Flatpak is built
+    on) that holds, read-only, only what it needs: the system's ``/usr``, the
+    Python installation, the packages a student may import (numpy, scipy: the
+    grader's own copies), the child's program and this one submission; with a
+    small private ``/tmp`` and ``/dev/shm``, its own ``/proc`` and ``/dev``, and
+    new mount, pid, IPC, network and UTS namespaces. Anything of the grader's
+    that lies inside those folders (the reference installed in site-packages, a
+    checkout under ``/usr``) is covered by an empty tmpfs. It dies with the
+    grader (``--die-with-parent``): no orphan outlives a ``kill -9``. As root,
+    the child drops to a uid of its own with no group (a host uid no account
+    has, stronger than a user namespace's mapped root); without root, bubblewrap
+    runs it in a user namespace, where its process count is its own.
+``own-uid`` (root without bubblewrap: Gradescope's containers forbid namespaces)
+    The child runs as a uid of its own, taken from a range no account uses and
+    held by a lock for the sandbox's life, with no group and no_new_privs: it
+    cannot signal the grader nor write the grader's files, and the sandbox's
+    folders are readable by that uid only. It sees every file the world may read.
+``rlimits`` (no root, no bubblewrap: macOS, a locked-down Linux)
+    The child runs as the grader's user with the resource limits only: it can
+    read and write what the grader can. ``warning()`` says so on stderr; grade
+    untrusted code as root or with bubblewrap (``--require-isolation`` refuses).
+
+Always: rlimits (CPU time and address space per process, file size, open files,
+no core dumps; the process count where it counts the sandbox's processes only),
+a cgroup for the whole sandbox's memory and process count where the grader may
+make one (root), a wall-clock limit per call enforced here, one forked worker
+per case (``child.serve``), and after each case its processes, scratch files
+and IPC objects removed.
 
 A call that overruns its wall-clock limit, or a child that dies, costs that
 call: the whole child is killed (``_stop``) and the next call starts a new one.
 A module whose import times out or crashes is not imported again: its later
-calls fail at once with that reason. Nothing outlives ``close()``: as root,
-every process of the sandbox's uid is stopped then killed, wherever it went
-(with a pid namespace the kernel kills them too); without root, every
-descendant of the launcher (the child and the launcher are subreapers, so
-detached processes stay descendants, unless the student kills them first:
-without root that cannot be prevented). The launcher reaps them all, then ends.
+calls fail at once with that reason. Nothing outlives ``close()``: the sandbox's
+pid namespace, or every process of its uid, or every descendant of the child
+(a subreaper) is killed; its folders are removed, and folders that a killed
+grader left behind are removed by the next sandbox made in the same temporary
+folder (each holds a lock while its sandbox lives).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import grp
+import functools
 import importlib.util
 import json
 import os
-import pwd
 import select
 import shutil
 import signal
@@ -58,36 +70,333 @@ from pathlib import Path
 from typing import Any
 
 from .child import StudentError, describe_end
-from .limits import kill_tree, kill_user, processes
+from .cleanup import kill_tree, kill_user, processes
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import Outcome, outcome_from, to_wire
 
 HERE = Path(__file__).resolve().parent
-RUNTIME = ("limits.py", "child.py", "protocol.py")  # the child's whole program
+RUNTIME = ("limits.py", "child.py", "protocol.py", "cleanup.py")  # the child's whole program
+STUDENT_PACKAGES = ("numpy", "scipy")  # what a submission may import besides the standard library
 OUTPUT_SHOWN = 4000  # characters of the student's printed output kept per call
-STARTUP = 30.0  # seconds for the launcher to start its child (or to end), whatever the per-call limit
+STARTUP = 30.0  # seconds for the child to start, whatever the per-call limit
+IMPORT_LIMIT = 5.0  # seconds at least for importing a student's module (numpy is already imported)
 UID_BASE, UID_COUNT = 1_900_000_000, 10_000  # the sandboxes' own uids: no account has them
 UID_LOCKS = Path("/run/autograder-sandbox")
+PREFIX = "autograder-sandbox-"  # the sandboxes' folders in the temporary folder
+BACKENDS = ("bubblewrap", "own-uid", "rlimits")  # strongest first
+LEVELS = {"bubblewrap": "full", "own-uid": "partial", "rlimits": "none"}
+INSIDE = Path("/sandbox")  # under bubblewrap: where the runtime, the submission and the packages appear
 
 
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of the child. Times in seconds, sizes in bytes."""
 
-    wall: float = 20.0  # one call, wall clock (the slowest honest char-RNN training takes ~1 s)
-    total: float = 300.0  # one whole submission: cases not started by then fail (Gradescope stops at 600)
+    # The wall-clock limit of one call is ``factor`` times the reference's own time on its case, at
+    # least ``floor`` and at most ``wall`` (``grade.call_limit``): a correct solution written with plain
+    # Python loops over every index (about 100 times slower than the vectorised reference) stays far
+    # inside, and an endless loop costs seconds, once per function.
+    wall: float = 20.0
+    floor: float = 2.0
+    factor: float = 1000.0
+    total: float = 300.0  # one whole submission, shared out among its tasks (Gradescope stops at 600)
     cpu: int = 60  # one case (one worker process), CPU time
     memory: int = 2**30  # address space of each process (numpy alone takes ~150 MB)
+    case_memory: int = 3 * 2**29  # memory of all the sandbox's processes together (a cgroup: root only)
+    processes: int = 6  # processes and threads of a case, the child and its worker (bwrap's init) included
     file_size: int = 16 * 2**20  # any file written, the output printed during one call included
     open_files: int = 64
-    processes: int = 32  # processes and threads of the sandbox's own uid (root only)
-    scratch: int = 64 * 2**20  # each private tmpfs (/tmp, /dev/shm) where there is a mount namespace
+    scratch: int = 64 * 2**20  # each private tmpfs (/tmp, /dev/shm) under bubblewrap
     result_bytes: int = 32 * 2**20  # one reply of the child
 
 
 class SandboxError(RuntimeError):
     """The sandbox itself cannot run (the platform, not the student): grading must stop."""
 
+
+# --- which isolation this platform gives -------------------------------------------------------------
+
+def _bwrap() -> str | None:
+    """The bubblewrap binary: ``$AUTOGRADER_BWRAP``, or ``bwrap`` on PATH or in /usr/bin."""
+    found = os.environ.get("AUTOGRADER_BWRAP") or shutil.which("bwrap")
+    return found or shutil.which("bwrap", path="/usr/bin")
+
+
+@functools.cache
+def backends() -> dict[str, str]:
+    """Each backend this platform can run, with what it gives (``BACKENDS`` order: strongest first).
+
+    Bubblewrap is tried for real (a child that starts and exits), since a kernel or a
+    container may forbid the namespaces it needs; the reason it could not run is kept.
+    """
+    found: dict[str, str] = {}
+    if sys.platform.startswith("linux") and _bwrap():
+        probe = _Root(tempfile.mkdtemp(prefix=PREFIX))
+        try:
+            for folder in ("runtime", "submission"):
+                (probe.path / folder).mkdir()
+            command = bwrap_command(probe.path, Limits(), python_args=["-c", "pass"])
+            run = subprocess.run(command, capture_output=True, text=True, timeout=STARTUP,
+                                 stdin=subprocess.DEVNULL)
+            if run.returncode == 0:
+                found["bubblewrap"] = "an empty root with only what the child needs, new namespaces"
+            else:
+                found["bubblewrap-error"] = (run.stderr or run.stdout).strip()[-300:]
+        except (OSError, subprocess.SubprocessError) as exc:
+            found["bubblewrap-error"] = str(exc)
+        finally:
+            probe.remove()
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        found["own-uid"] = "a uid of its own, no groups, no_new_privs: it reads what the world may read"
+    found["rlimits"] = "resource limits only: it runs as the grader's user"
+    return found
+
+
+def best_backend() -> str:
+    """The strongest backend that runs here (``$AUTOGRADER_SANDBOX`` may ask for a weaker one)."""
+    wanted = os.environ.get("AUTOGRADER_SANDBOX")
+    available = [name for name in BACKENDS if name in backends()]
+    if wanted:
+        if wanted not in available:
+            raise SandboxError(f"AUTOGRADER_SANDBOX={wanted}: not available here (available: {available})")
+        return wanted
+    return available[0]
+
+
+def warning(backend: str) -> str:
+    """One line for the TA when student code will not be fully isolated; empty when it will."""
+    if backend == "bubblewrap":
+        return ""
+    if "bubblewrap" in backends():
+        why = "AUTOGRADER_SANDBOX asks for it"
+    else:
+        why = backends().get("bubblewrap-error") or "bubblewrap (bwrap) is not installed"
+    if backend == "own-uid":
+        return (f"partial isolation: student code runs as a uid of its own but can read every file the "
+                f"world may read (no bubblewrap: {why})")
+    return (f"NO isolation: student code runs as your user with resource limits only and can read and "
+            f"write your files, the reference included (no root, and no bubblewrap: {why})")
+
+
+# --- the sandbox's folders, uid and cgroup -------------------------------------------------------------
+
+class _Root:
+    """A sandbox's folder in the temporary folder, locked while it lives; abandoned ones are removed.
+
+    The lock (``flock`` on a file inside, released when its process ends, however it
+    ends) tells a live sandbox's folder from one that a killed grader left.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        # Locked under another name, then renamed: whoever finds a ".lock" finds it held.
+        self._lock = os.open(self.path / ".lock-new", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        _flock(self._lock, blocking=True)
+        os.rename(self.path / ".lock-new", self.path / ".lock")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.close(self._lock)
+
+    @staticmethod
+    def remove_abandoned(folder: str) -> None:
+        for entry in Path(folder).glob(PREFIX + "*"):
+            try:
+                lock = os.open(entry / ".lock", os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except OSError:
+                continue  # being made right now, or not ours
+            try:
+                if _flock(lock, blocking=False):
+                    shutil.rmtree(entry, ignore_errors=True)
+            finally:
+                os.close(lock)
+
+
+def _flock(fd: int, blocking: bool) -> bool:
+    """Lock ``fd`` exclusively; False when another process holds it (``blocking=False``)."""
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _claim_uid() -> tuple[int, int]:
+    """A uid (the gid of the same number) that no account has and no other sandbox holds, and its lock.
+
+    The lock (``flock``, released when this process ends, however it ends) makes
+    the uid this sandbox's alone, so that killing every process of the uid kills
+    only what this sandbox started, and the process count limit counts only them.
+    A uid that some process still has is passed over: a leftover of a grader that
+    died is killed, and a zombie (which an init that does not reap may keep for a
+    while) would still count against the process limit.
+    """
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    info = os.lstat(UID_LOCKS)
+    if info.st_uid != 0 or not os.path.isdir(UID_LOCKS) or os.path.islink(UID_LOCKS) or info.st_mode & 0o077:
+        raise SandboxError(f"{UID_LOCKS} must be a folder of root's, closed to others")
+    start = os.getpid() % UID_COUNT
+    for step in range(UID_COUNT):
+        uid = UID_BASE + (start + step) % UID_COUNT
+        if _has_name(uid):
+            continue
+        lock = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        if not _flock(lock, blocking=False):
+            os.close(lock)
+            continue
+        if any(uid in proc.uids for proc in processes().values()):
+            kill_user(uid)
+            os.close(lock)
+            continue
+        return uid, lock
+    raise SandboxError(f"all {UID_COUNT} sandbox uids are in use")
+
+
+def _has_name(uid: int) -> bool:
+    import grp
+    import pwd
+
+    for lookup in (pwd.getpwuid, grp.getgrgid):
+        try:
+            lookup(uid)
+            return True
+        except KeyError:
+            pass
+    return False
+
+
+class _Cgroup:
+    """Memory and process caps for everything a sandbox runs (root, cgroup v2 or v1); absent elsewhere."""
+
+    V2 = Path("/sys/fs/cgroup")
+    V1 = {"memory": Path("/sys/fs/cgroup/memory"), "pids": Path("/sys/fs/cgroup/pids")}
+
+    def __init__(self, name: str, memory: int, tasks: int) -> None:
+        self.folders: list[Path] = []
+        if os.geteuid() != 0:
+            return
+        controllers = (self.V2 / "cgroup.subtree_control")
+        settings: dict[Path, dict[str, int]]
+        if controllers.is_file() and {"memory", "pids"} <= set(controllers.read_text().split()):
+            settings = {self.V2 / name: {"memory.max": memory, "memory.swap.max": 0, "pids.max": tasks}}
+        elif all(folder.is_dir() for folder in self.V1.values()):
+            settings = {self.V1["memory"] / name: {"memory.limit_in_bytes": memory},
+                        self.V1["pids"] / name: {"pids.max": tasks}}
+        else:
+            return
+        try:
+            for folder, values in settings.items():
+                folder.mkdir()
+                self.folders.append(folder)
+                for key, value in values.items():
+                    with contextlib.suppress(FileNotFoundError):  # memory.swap.max: only with swap accounting
+                        (folder / key).write_text(str(value))
+        except OSError:  # not ours to make here (a container): the rlimits remain
+            self.remove()
+
+    def join(self) -> None:
+        """Move the calling process (and so all it starts) into the cgroup."""
+        for folder in self.folders:
+            (folder / "cgroup.procs").write_text("0")
+
+    def remove(self) -> None:
+        for folder in self.folders:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self.folders = []
+
+
+# --- the bubblewrap command line ---------------------------------------------------------------------
+
+def _grader_paths() -> list[str]:
+    """Folders the student's code must not see: this package, the project, the reference, the home."""
+    paths = {HERE, HERE.parent, Path.home()}
+    spec = importlib.util.find_spec("solutions")
+    paths |= {Path(p) for p in (spec.submodule_search_locations or [])} if spec else set()
+    return sorted({os.path.realpath(p) for p in paths if p.is_dir() and len(p.resolve().parts) > 1})
+
+
+def _probe_files() -> list[str]:
+    """Files the child must not be able to read: it reports which ones it can."""
+    spec = importlib.util.find_spec("solutions")
+    folders = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    return [str(HERE / "tasks.py")] + sorted(str(p) for folder in folders for p in folder.glob("*.py"))
+
+
+def _student_packages() -> dict[str, str]:
+    """Each package a student may import, and the folders its wheel ships beside it (``numpy.libs``)."""
+    found = {}
+    for name in STUDENT_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        folder = Path(spec.submodule_search_locations[0]).resolve()
+        found[name] = str(folder)
+        for extra in (f"{name}.libs", f"{name}-libs"):
+            if (folder.parent / extra).is_dir():
+                found[extra] = str(folder.parent / extra)
+    return found
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def bwrap_command(run: Path, limits: Limits, python_args: list[str]) -> list[str]:
+    """The bubblewrap command line that starts the child of ``run`` (its runtime/ and submission/).
+
+    Binds are read-only; each folder made on the way to a bind is 0755, so the
+    sandbox's uid can pass through (the host's may be closed: ``/root`` holding
+    pyenv's Python). As root, bubblewrap runs privileged without a user namespace
+    and keeps only the capabilities the child needs to drop to the sandbox's uid
+    (``limits.main`` does it, first thing).
+    """
+    python = Path(os.path.realpath(sys.executable))
+    binds: dict[str, str] = {}  # inside -> outside
+    for name in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/ld.so.cache"):
+        if os.path.exists(name) and not os.path.islink(name):
+            binds[name] = name
+    prefix = os.path.realpath(sys.base_prefix)
+    if not any(_inside(prefix, inside) for inside in binds):
+        binds[prefix] = prefix
+    if not any(_inside(str(python), inside) for inside in binds):
+        binds[str(python.parent)] = str(python.parent)
+    for name, folder in _student_packages().items():
+        binds[f"{INSIDE}/site/{name}"] = folder
+    binds[f"{INSIDE}/runtime"] = str(run / "runtime")
+    binds[f"{INSIDE}/submission"] = str(run / "submission")
+
+    command = [_bwrap() or "bwrap", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+               "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    if os.geteuid() == 0:
+        command += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        command += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+    made: set[str] = set()
+    for inside in sorted(binds):
+        for parent in reversed(Path(inside).parents):
+            if str(parent) != "/" and str(parent) not in made and not any(
+                    _inside(str(parent), other) for other in binds):
+                command += ["--perms", "0755", "--dir", str(parent)]
+                made.add(str(parent))
+        command += ["--ro-bind", binds[inside], inside]
+    for name in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        if os.path.islink(name):
+            command += ["--symlink", os.readlink(name), name]
+    for hidden in _grader_paths():  # the grader's own files inside a bound folder: covered
+        for inside, outside in binds.items():
+            if _inside(hidden, outside) and os.path.isdir(hidden):
+                command += ["--perms", "0755", "--tmpfs", inside + hidden[len(outside):]]
+    command += ["--proc", "/proc", "--dev", "/dev"]
+    for scratch in ("/tmp", "/dev/shm"):
+        command += ["--perms", "1777", "--size", str(limits.scratch), "--tmpfs", scratch]
+    command += ["--chdir", "/tmp", "--", str(python), "-I", "-S", "-B", *python_args]
+    return command
+
+
+# --- reading and writing the pipes with deadlines ------------------------------------------------------
 
 class _DeadlineReader:
     """A file-like reader of a pipe that gives up at a deadline.
@@ -131,24 +440,6 @@ class _DeadlineWriter:
         pass
 
 
-def _grader_paths() -> list[str]:
-    """The folders the student's code must not see: the project, the reference, the grader's home, /run."""
-    paths = {HERE, HERE.parent, Path("/run")}
-    spec = importlib.util.find_spec("solutions")
-    paths |= {Path(p) for p in (spec.submodule_search_locations or [])} if spec else set()
-    home = Path(pwd.getpwuid(os.getuid()).pw_dir)
-    if len(home.resolve().parts) > 1:  # never "/" (an account whose home is the root)
-        paths.add(home)
-    return sorted({os.path.realpath(p) for p in paths if p.is_dir()})
-
-
-def _probe_files() -> list[str]:
-    """Files the child must not be able to read: it reports which ones it can."""
-    spec = importlib.util.find_spec("solutions")
-    folders = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
-    return [str(HERE / "tasks.py")] + sorted(str(p) for folder in folders for p in folder.glob("*.py"))
-
-
 @contextlib.contextmanager
 def _uninterrupted() -> Iterator[None]:
     """Hold off Ctrl-C and stop signals while the sandbox's processes are half killed.
@@ -163,49 +454,6 @@ def _uninterrupted() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _claim_uid() -> tuple[int, int]:
-    """A uid (the gid of the same number) that no account has and no other sandbox holds, and its lock.
-
-    The lock (``flock``, released when this process ends, however it ends) makes
-    the uid this sandbox's alone, so that killing every process of the uid kills
-    only what this sandbox started, and the process count limit counts only them.
-    A uid that some process still has is passed over: a leftover of a grader that
-    died is killed, and a zombie (which an init that does not reap may keep for a
-    while) would still count against the process limit.
-    """
-    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
-    info = os.lstat(UID_LOCKS)
-    if info.st_uid != 0 or not os.path.isdir(UID_LOCKS) or os.path.islink(UID_LOCKS) or info.st_mode & 0o077:
-        raise SandboxError(f"{UID_LOCKS} must be a folder of root's, closed to others")
-    start = os.getpid() % UID_COUNT
-    for step in range(UID_COUNT):
-        uid = UID_BASE + (start + step) % UID_COUNT
-        if _has_name(uid):
-            continue
-        lock = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(lock)
-            continue
-        if any(uid in proc.uids for proc in processes().values()):
-            kill_user(uid)
-            os.close(lock)
-            continue
-        return uid, lock
-    raise SandboxError(f"all {UID_COUNT} sandbox uids are in use")
-
-
-def _has_name(uid: int) -> bool:
-    for lookup in (pwd.getpwuid, grp.getgrgid):
-        try:
-            lookup(uid)
-            return True
-        except KeyError:
-            pass
-    return False
 
 
 def _copy_files(source: Path, target: Path) -> None:
@@ -230,29 +478,41 @@ def _give(path: Path, uid: int, gid: int, mode: int) -> None:
             os.chmod(os.path.join(folder, name), mode & 0o666)
 
 
+# --- the sandbox -----------------------------------------------------------------------------------------
+
 class Sandbox:
     """A student's submission, callable function by function in an isolated child."""
 
-    def __init__(self, package_dir: str | os.PathLike, limits: Limits = Limits()) -> None:
+    def __init__(self, package_dir: str | os.PathLike, limits: Limits = Limits(),
+                 backend: str | None = None) -> None:
         self.limits = limits
+        self.backend = backend or best_backend()
+        if self.backend not in backends():
+            raise SandboxError(f"the {self.backend} sandbox is not available here")
         self.process: subprocess.Popen | None = None
-        self.root: Path | None = None
+        self.root: _Root | None = None
+        self.cgroup: _Cgroup | None = None
         self.starts = 0
-        self.uid, self._uid_lock = _claim_uid() if os.geteuid() == 0 else (None, None)
+        as_root = os.geteuid() == 0
+        self.uid, self._uid_lock = _claim_uid() if as_root and self.backend != "rlimits" else (None, None)
         try:
-            self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
-            self.source = self.root / "source"  # the grader's copy: each child starts from it afresh
+            _Root.remove_abandoned(tempfile.gettempdir())
+            self.root = _Root(tempfile.mkdtemp(prefix=PREFIX))
+            self.source = self.root.path / "source"  # the grader's copy: each child starts from it afresh
             _copy_files(Path(package_dir), self.source)
             if self.uid is not None:
-                os.chown(self.root, 0, self.uid)
-                os.chmod(self.root, 0o710)  # the sandbox's uid may pass through, not list
+                os.chown(self.root.path, 0, self.uid)
+                os.chmod(self.root.path, 0o710)  # the sandbox's uid may pass through, not list
+            self.cgroup = _Cgroup(self.root.path.name, limits.case_memory, limits.processes + 2)
         except BaseException:  # interrupted or failed: leave no folder and no lock behind
             self.close()
             raise
-        self.output_path = self.root / "output.log"
+        self.output_path = self.root.path / "output.log"
         self._hello: dict[str, Any] = {}
         self._imported: set[str] = set()  # modules imported by the current case's worker
         self._broken: dict[str, StudentError] = {}  # modules whose import timed out or crashed
+        self._timed_out: set[str] = set()  # functions that ran out of time: a short limit from then on
+        self._call_limit = limits.wall
         self._in_case = False
 
     # --- the child's life --------------------------------------------------------------------------
@@ -271,28 +531,40 @@ class Sandbox:
             _give(run, 0, self.uid, 0o750)
             _give(run / "scratch", self.uid, self.uid, 0o700)
 
+    def _config(self, run: Path, requests: int, responses: int) -> dict[str, Any]:
+        """What ``limits.main`` needs: where things are as the child sees them, and the limits."""
+        jailed = self.backend == "bubblewrap"
+        where = INSIDE if jailed else run
+        packages = _student_packages()
+        site = [str(INSIDE / "site")] if jailed else sorted({str(Path(p).parent) for p in packages.values()})
+        return {
+            "uid": self.uid,
+            "limits": asdict(self.limits),
+            # RLIMIT_NPROC counts a user's processes: a user namespace or a uid of its own makes them ours.
+            "count_processes": jailed or self.uid is not None,
+            "probe": _probe_files(),
+            "site": site,
+            "package": str(where / "submission"),
+            "cwd": "/tmp" if jailed else str(run / "scratch"),
+            "scratch": ["/tmp", "/dev/shm"] if jailed else [str(run / "scratch")],
+            "clear_ipc": jailed,  # an IPC namespace of its own: every object in sight is the sandbox's
+            "requests": requests,
+            "responses": responses,
+            "max_bytes": self.limits.result_bytes,
+        }
+
+    def _command(self, run: Path) -> list[str]:
+        if self.backend == "bubblewrap":
+            return bwrap_command(run, self.limits, [str(INSIDE / "runtime" / "limits.py")])
+        return [sys.executable, "-I", "-S", "-B", str(run / "runtime" / "limits.py")]
+
     def _start(self) -> None:
-        run = self.root / f"run-{self.starts}"
+        run = self.root.path / f"run-{self.starts}"
         self.starts += 1
         self._prepare(run)
         requests_r, requests_w = os.pipe()
         responses_r, responses_w = os.pipe()
-        config = {
-            "uid": self.uid,
-            "limits": asdict(self.limits),
-            "hide": _grader_paths(),
-            "scratch": sorted(
-                {os.path.realpath(p) for p in ("/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir())}
-            ),
-            "scratch_bytes": self.limits.scratch,
-            "keep": [str(self.root)],
-            "probe": _probe_files(),
-            "package": str(run / "submission"),
-            "cwd": str(run / "scratch"),
-            "requests": requests_r,
-            "responses": responses_w,
-            "max_bytes": self.limits.result_bytes,
-        }
+        config = self._config(run, requests_r, responses_w)
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": config["cwd"],
@@ -308,14 +580,16 @@ class Sandbox:
         self._requests, self._responses, self._run = requests_w, responses_r, run
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", str(run / "runtime" / "limits.py")],
-                cwd=config["cwd"],
+                self._command(run),
+                cwd=run / "scratch",
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=self._output,
                 stderr=self._output,
                 pass_fds=(requests_r, responses_w),
-                start_new_session=True,  # its own process group: killpg reaches the launcher and the child
+                start_new_session=True,  # its own process group: killpg reaches what it started
+                # Into the cgroup before it starts anything (in the forked child, before exec).
+                preexec_fn=self.cgroup.join if self.cgroup and self.cgroup.folders else None,
             )
         except BaseException:
             self._release_files()
@@ -340,14 +614,17 @@ class Sandbox:
             process, self.process = self.process, None
             if process is None:
                 return
-            # Not the launcher: it reaps what dies (it is a subreaper), then ends by itself.
-            if self.uid is None:
+            if self.backend == "bubblewrap":
+                # Everything under bubblewrap, its pid namespace's init first among them: that
+                # init's end waits for every process of the namespace to end, then bubblewrap ends.
                 kill_tree(process.pid, include_root=False)
-            else:
+            elif self.uid is not None:
                 kill_user(self.uid)  # every process of the sandbox's uid, wherever it went
+            else:
+                kill_tree(process.pid, include_root=True)
             try:
                 process.wait(timeout=STARTUP)
-            except subprocess.TimeoutExpired:  # a launcher that does not end: its group goes
+            except subprocess.TimeoutExpired:  # not expected: its group goes
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
             self._release_files()
@@ -369,7 +646,7 @@ class Sandbox:
             code = self.process.wait(timeout=5) if self.process else 0
         except subprocess.TimeoutExpired:
             return StudentError("Crash", "the student's process ended in the middle of a call")
-        # The launcher passes the child's death by signal s on as exit status 128 + s.
+        # bubblewrap passes its child's death by signal s on as exit status 128 + s.
         return StudentError("Crash", describe_end(128 - code if code > 128 else code))
 
     def _read_output(self) -> str:
@@ -383,12 +660,12 @@ class Sandbox:
         shown = text[:OUTPUT_SHOWN].decode(errors="replace")
         return shown + ("\n[... output cut ...]" if len(text) > OUTPUT_SHOWN else "")
 
-    def _exchange(self, request: dict[str, Any]) -> Outcome:
-        """Send one request and wait at most ``wall`` for its reply; a failure becomes the outcome's error."""
+    def _exchange(self, request: dict[str, Any], limit: float) -> Outcome:
+        """Send one request and wait at most ``limit`` seconds for its reply; a failure becomes its error."""
         if self.process is None:
             self._start()
         self._in_case = True
-        deadline = time.monotonic() + self.limits.wall
+        deadline = time.monotonic() + limit
         try:
             write_message(_DeadlineWriter(self._requests, deadline), *encode(request))
             outcome = outcome_from(
@@ -396,8 +673,10 @@ class Sandbox:
             )
         except TimeoutError:
             self._stop()
-            why = f"the call did not finish within {self.limits.wall:g} s (an endless loop, or far too slow)"
-            outcome = Outcome(error=StudentError("Timeout", why + " and was stopped"))
+            why = (f"the call did not finish within {limit:.3g} s, its time limit ({self.limits.factor:g} "
+                   f"times the reference's time, at least {self.limits.floor:g} s), and was stopped: an "
+                   "endless loop, or far too slow")
+            outcome = Outcome(error=StudentError("Timeout", why))
         except (EOFError, OSError):
             outcome = Outcome(error=self._death())
             self._stop()
@@ -422,7 +701,7 @@ class Sandbox:
             return Outcome(error=self._broken[module])
         printed = ""
         if module not in self._imported:
-            loaded = self._exchange({"op": "import", "module": module})
+            loaded = self._exchange({"op": "import", "module": module}, max(self._call_limit, IMPORT_LIMIT))
             if loaded.error is not None:
                 if loaded.error.type_name in ("Timeout", "Crash", "BadResult"):  # not an exception it raised
                     loaded.error = self._broken[module] = StudentError(
@@ -431,41 +710,60 @@ class Sandbox:
                 return loaded
             self._imported.add(module)
             printed = loaded.output
-        outcome = self._exchange(
-            {
-                "op": "call",
-                "function": function,
-                "args": to_wire(args),
-                "keep": list(keep),
-                "global_seed": global_seed,
-            }
-        )
+        # An endless loop costs its full limit once, not once per case: after a timeout, a tenth.
+        again = function in self._timed_out
+        limit = max(self.limits.floor / 4, self._call_limit / 10) if again else self._call_limit
+        request = {"op": "call", "function": function, "args": to_wire(args), "keep": list(keep),
+                   "global_seed": global_seed}
+        outcome = self._exchange(request, limit)
+        if outcome.error is not None and outcome.error.type_name == "Timeout":
+            self._timed_out.add(function)
+            if again:
+                outcome.error = StudentError("Timeout", (
+                    f"the call did not finish within {limit:.3g} s, and was stopped: "
+                    f"{function.split('.')[1]}() ran out of time on an earlier case, so it gets a tenth of "
+                    "its time limit from then on"))
         outcome.output = printed + outcome.output
         return outcome
+
+    def limit_calls(self, seconds: float) -> None:
+        """The wall-clock limit of each call from now on (``grade.call_limit`` sets it per case)."""
+        self._call_limit = seconds
 
     def release(self) -> None:
         """End the case: its worker, the objects it kept and every process it left."""
         if self.process is not None and self._in_case:
-            self._exchange({"op": "drop"})  # what was printed after the last call belongs to no case
+            self._exchange({"op": "drop"}, STARTUP)  # what was printed after the last call belongs to no case
         self._imported.clear()
         self._in_case = False
 
     def isolation(self) -> dict[str, Any]:
         """What protected this run, as the child found it at its (last) start, for the result's record."""
-        return {
+        record: dict[str, Any] = {
             "mode": "subprocess",
+            "backend": self.backend,
+            "level": LEVELS[self.backend],
+            "warning": warning(self.backend),
             "per_case": "a forked worker process",
-            **self._hello,
-            "limits": asdict(self.limits),
-            "child_starts": self.starts,
+            "namespaces": [],
+            "cgroup": None,
         }
+        if self.backend == "bubblewrap":
+            record["namespaces"] = ["mount", "pid", "ipc", "network", "uts"] + ([] if self.uid else ["user"])
+        if self.cgroup and self.cgroup.folders:
+            record["cgroup"] = {"memory": self.limits.case_memory, "tasks": self.limits.processes + 2}
+        record.update(self._hello)
+        record["user"] = {**self._hello.get("user", {}), "own_uid": self.uid is not None}
+        return {**record, "limits": asdict(self.limits), "child_starts": self.starts}
 
     def close(self) -> None:
         """Kill everything the sandbox started, remove its folders, give its uid back."""
         with _uninterrupted():
             self._stop()
+            if self.cgroup is not None:
+                self.cgroup.remove()
             if self.root is not None:
-                shutil.rmtree(self.root, ignore_errors=True)
+                self.root.remove()
                 self.root = None
             if self._uid_lock is not None:
                 os.close(self._uid_lock)
@@ -476,3 +774,4 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+

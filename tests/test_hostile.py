@@ -16,6 +16,8 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
+import sysconfig
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -23,11 +25,12 @@ from pathlib import Path
 
 import pytest
 
+from autograder.cleanup import processes
 from autograder.grade import GradeResult, grade_submission, hidden_plan
-from autograder.limits import processes
 from autograder.sandbox import Limits
 from tests.bugcorpus import _splice, reference_source, write_submission
-from tests.test_sandbox import AS_ROOT, NAMESPACES
+from tests.isolation import readable_by_others, unprivileged_python
+from tests.test_sandbox import AS_ROOT, BWRAP
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -142,16 +145,15 @@ def test_an_attack_costs_its_own_points_and_nothing_else(hostile, tmp_path, sand
         assert snapshot(folder) == before, f"{hostile.name} changed {folder}"
     for target in (ROOT / "solutions" / "conv.py", ROOT / "autograder" / "tasks.py", ROOT / "README.md"):
         assert marker not in target.read_text(errors="replace"), f"{hostile.name} wrote into {target}"
-    if "/tmp" in result.isolation["private_tmp"]:
-        assert not list(Path("/tmp").glob(f"{marker}*")), f"{hostile.name} left a file in /tmp"
+    assert not list(Path("/tmp").glob(f"{marker}*")), f"{hostile.name} left a file in /tmp"
     assert list(sandbox_tmp.iterdir()) == [], "the sandbox's folders must be removed"
     assert live_leftovers(result, str(sandbox_tmp)) == [], f"{hostile.name} left processes"
 
     # Skip only where the platform cannot give the protection: where it can, the sandbox must use it.
     if "own_uid" in hostile.requires and not AS_ROOT:
         pytest.skip("without root the child runs as the grader's user: it can delete what the grader can")
-    if "hidden" in hostile.requires and not NAMESPACES and result.isolation["grader_files_readable"]:
-        pytest.skip("no mount namespace here, and the grader's files are readable by every user")
+    if "hidden" in hostile.requires and not BWRAP and result.isolation["grader_files_readable"]:
+        pytest.skip("no bubblewrap here, and the grader's files are readable by every user")
 
     for task in result.tasks:
         failed = [case for case in task.cases if not case.passed]
@@ -193,3 +195,39 @@ def test_a_timeout_and_a_crash_cost_their_cases_only_in_a_whole_grading(tmp_path
     assert "SIGSEGV" in lost["conv.conv_param_count"][0]
     assert result.score == pytest.approx(result.max_score - 2 * 1 / 3 - 2 * 1 / 4, abs=1e-3)
     assert result.isolation["child_starts"] == 2, "the timeout restarts the child, the crash only a worker"
+
+
+@pytest.mark.skipif(not AS_ROOT or not shutil.which("runuser"), reason="becoming a plain user needs root")
+def test_the_hostile_corpus_and_the_sandbox_tests_pass_for_an_unprivileged_grader():
+    """The same attacks, the grader run by a plain user (no root: bubblewrap's user namespace, or rlimits)."""
+    python = unprivileged_python()
+    site = Path(sysconfig.get_paths()["purelib"])
+    if python is None or not readable_by_others(site / "numpy" / "__init__.py"):
+        pytest.skip("no interpreter and packages that an unprivileged user may run here")
+    top = Path(tempfile.mkdtemp(prefix="unprivileged-"))  # pytest's own folders are root's alone
+    try:
+        _run_as_nobody(top, python, site)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _run_as_nobody(top: Path, python: str, site: Path) -> None:
+    repo = top / "repo"
+    listing = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    tracked = subprocess.run(listing, cwd=ROOT, capture_output=True, check=True).stdout
+    for name in tracked.decode().split("\0"):
+        if name and (ROOT / name).is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / name, repo / name)
+    for path in [top, *repo.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONPATH": f"{repo}:{site}"}
+    run = subprocess.run(
+        ["runuser", "-u", "nobody", "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
+         python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-o", "addopts=",
+         "tests/test_hostile.py", "tests/test_sandbox.py", "-k", "not unprivileged_grader"],
+        cwd=repo, capture_output=True, text=True, timeout=600)
+    summary = (run.stdout + run.stderr)[-3000:]
+    assert run.returncode == 0, summary
+    assert re.search(r"\d+ passed", summary) and "failed" not in summary, summary

@@ -20,24 +20,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.limits import processes
+from autograder.cleanup import processes
 from autograder.protocol import Handle
-from autograder.sandbox import OUTPUT_SHOWN, Limits, Sandbox, SandboxError
+from autograder.sandbox import BACKENDS, OUTPUT_SHOWN, Limits, Sandbox, SandboxError, backends
+from tests.isolation import python_readable_by_others
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_ROOT = os.geteuid() == 0
 
 
-def _kernel_grants_namespaces() -> bool:
-    """Whether root may enter new mount, network and pid namespaces here (a container may forbid it)."""
-    flags = 0x00020000 | 0x40000000 | 0x20000000
-    probe = f"import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare({flags}) != 0)"
-    return AS_ROOT and subprocess.run([sys.executable, "-I", "-c", probe]).returncode == 0
-
-
-NAMESPACES = _kernel_grants_namespaces()
+BWRAP = "bubblewrap" in backends()
 needs_root = pytest.mark.skipif(not AS_ROOT, reason="the child has a uid of its own only under a root grader")
-needs_namespaces = pytest.mark.skipif(not NAMESPACES, reason="this kernel or container forbids namespaces")
+needs_bwrap = pytest.mark.skipif(not BWRAP, reason="bubblewrap does not run here (see test_bubblewrap_runs)")
+# Every backend this platform runs: the limits and the per-case workers must hold in each.
+ALL_BACKENDS = [name for name in BACKENDS if name in backends() and
+                (name != "own-uid" or python_readable_by_others())]
+
 
 PROBES = '''
 import os, signal, socket, subprocess, sys, threading, time
@@ -116,7 +114,22 @@ def crash():
 
 def identity():
     return {"uid": os.getuid(), "groups": os.getgroups(), "cwd": os.getcwd(),
-            "runtime": os.path.dirname(sys.modules["child"].__file__)}
+            "runtime": os.path.dirname(sys.modules["child"].__file__), "root": sorted(os.listdir("/"))}
+
+def exists(path):
+    return os.path.exists(path)
+
+def listdir(path):
+    return sorted(os.listdir(path)) if os.path.isdir(path) else None
+
+def share_memory(size):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    ident = libc.shmget(0, size, 0o1000 | 0o600)  # IPC_PRIVATE, IPC_CREAT
+    return ident
+
+def ipc_objects():
+    return open("/proc/sysvipc/shm").read().splitlines()[1:]
 
 def tamper(path):
     with open(path, "a") as f:
@@ -131,8 +144,8 @@ def probes(tmp_path) -> Path:
     return tmp_path
 
 
-def sandbox(folder: Path, **limits) -> Sandbox:
-    return Sandbox(folder, Limits(**{"wall": 5.0, **limits}))
+def sandbox(folder: Path, backend: str | None = None, **limits) -> Sandbox:
+    return Sandbox(folder, Limits(**{"wall": 5.0, **limits}), backend)
 
 
 def error_of(outcome) -> str:
@@ -162,62 +175,79 @@ def test_two_sandboxes_never_share_a_uid(probes):
         assert first.uid != second.uid
 
 
-@needs_root
-def test_the_child_cannot_change_the_program_root_runs_on_its_next_start(probes):
-    with sandbox(probes) as box:
+@pytest.mark.parametrize("backend", [b for b in ALL_BACKENDS if b != "rlimits"])
+def test_the_child_cannot_change_the_program_it_runs_on_its_next_start(probes, backend):
+    with sandbox(probes, backend) as box:
         runtime = box.call("probes.identity", []).value["runtime"]
         outcome = box.call("probes.tamper", [os.path.join(runtime, "limits.py")])
     assert "PermissionError" in error_of(outcome) or "Read-only" in error_of(outcome)
 
 
-@needs_namespaces
-def test_the_child_cannot_see_the_grader_files_nor_reach_the_network(probes):
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bubblewrap is Linux's")
+def test_bubblewrap_runs():
+    """The set-up installs bubblewrap and the suite runs with it: a sandbox that silently fell back fails."""
+    assert BWRAP, f"bubblewrap does not run: {backends().get('bubblewrap-error', 'bwrap is not installed')}"
+
+
+@needs_bwrap
+def test_the_child_sees_only_what_it_needs_and_no_network(probes, tmp_path):
+    classmate = tmp_path / "class" / "bob" / "conv.py"
+    classmate.parent.mkdir(parents=True)
+    classmate.write_text("def conv_forward(): ...")
     listener = socket.create_server(("127.0.0.1", 0))
     try:
         with sandbox(probes) as box:
+            seen = box.call("probes.identity", []).value
             reference = box.call("probes.read", [str(ROOT / "solutions" / "conv.py")])
             hidden = box.call("probes.read", [str(ROOT / "autograder" / "tasks.py")])
+            others = [box.call("probes.exists", [str(p)]).value for p in
+                      (classmate, ROOT, "/home", "/srv", "/opt", "/run", "/etc/passwd")]
+            home = box.call("probes.listdir", [str(Path.home())]).value
             network = box.call("probes.connect", [listener.getsockname()[1]])
             record = box.isolation()
     finally:
         listener.close()
     assert "FileNotFoundError" in error_of(reference) and "FileNotFoundError" in error_of(hidden)
+    assert others == [False] * len(others), "a classmate's files, the project, /srv ... are out of sight"
+    # The home shows nothing but the way to the Python installation, when that lies inside it.
+    python = Path(os.path.realpath(sys.base_prefix))
+    assert home in (None, [python.relative_to(Path.home()).parts[0]] if Path.home() in python.parents else [])
+    assert set(seen["root"]) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "proc", "root", "sandbox",
+                                 "sbin", "tmp", "usr"}, seen["root"]
     assert network.value != "connected" and network.error is not None, "the host's loopback is out of reach"
-    assert record["network_namespace"] and record["mount_namespace"] and record["pid_namespace"]
-    assert "/tmp" in record["private_tmp"]
-    # The project is hidden itself, or lies under a folder the child sees as an empty private one
-    # (a checkout under /tmp, as CI's may be).
-    covering = [*record["hidden"], *record["private_tmp"]]
-    assert any(ROOT == Path(folder) or Path(folder) in ROOT.parents for folder in covering), covering
+    assert {"mount", "pid", "ipc", "network", "uts"} <= set(record["namespaces"])
+    assert record["backend"] == "bubblewrap" and record["level"] == "full" and not record["warning"]
     assert record["grader_files_readable"] == []
 
 
-HIDE_IN_A_NAMESPACE = """
-import ctypes, json, os, sys
-root, hide, keep, files = json.loads(sys.argv[1])
-sys.path.insert(0, root)
-from autograder.limits import _hide
-assert ctypes.CDLL(None).unshare(0x00020000) == 0  # a mount namespace of its own
-_hide(hide, [], keep, 2**20)
-print(json.dumps([name for name in files if os.path.exists(name)]))
-"""
+@needs_bwrap
+def test_grader_files_inside_a_visible_folder_are_covered(probes, tmp_path, monkeypatch):
+    """The reference installed beside an allowed package (site-packages) is an empty folder inside."""
+    from autograder import sandbox as module
+
+    site = tmp_path / "site"
+    (site / "allowed").mkdir(parents=True)
+    (site / "allowed" / "solutions").mkdir()
+    (site / "allowed" / "solutions" / "conv.py").write_text("SECRET = 1")
+    (site / "allowed" / "ok.py").write_text("X = 1")
+    packages = module._student_packages()
+    monkeypatch.setattr(module, "_student_packages", lambda: {**packages, "allowed": str(site / "allowed")})
+    monkeypatch.setattr(module, "_grader_paths", lambda: [str(site / "allowed" / "solutions")])
+    with sandbox(probes) as box:
+        visible = box.call("probes.exists", ["/sandbox/site/allowed/ok.py"]).value
+        secret = box.call("probes.exists", ["/sandbox/site/allowed/solutions/conv.py"]).value
+    assert visible and not secret
 
 
-@needs_namespaces
-def test_hiding_covers_folders_around_and_inside_kept_ones_but_not_kept_ones(tmp_path):
-    """A project holding its virtualenv; the reference installed in site-packages; site-packages itself."""
-    files = [str(tmp_path / name) for name in
-             ("project/secret.py", "project/venv/lib/numpy.py", "site/numpy.py", "site/solutions/conv.py")]
-    for name in files:
-        Path(name).parent.mkdir(parents=True, exist_ok=True)
-        Path(name).write_text("x")
-    hide = [str(tmp_path / "project"), str(tmp_path / "site" / "solutions"), str(tmp_path / "site")]
-    keep = [str(tmp_path / "project" / "venv"), str(tmp_path / "site")]
-    arguments = json.dumps([str(ROOT), hide, keep, files])
-    run = subprocess.run([sys.executable, "-I", "-c", HIDE_IN_A_NAMESPACE, arguments],
-                         capture_output=True, text=True, check=True)
-    assert json.loads(run.stdout) == [files[1], files[2]]
-    assert all(Path(name).exists() for name in files), "the grader's own view is untouched"
+@needs_bwrap
+def test_ipc_objects_and_scratch_files_end_with_their_case(probes):
+    with sandbox(probes) as box:
+        assert box.call("probes.share_memory", [2**20]).value >= 0
+        assert box.call("probes.write", ["/tmp/left.bin", 10]).value == 10
+        assert len(box.call("probes.ipc_objects", []).value) == 1
+        box.release()
+        assert box.call("probes.ipc_objects", []).value == []
+        assert box.call("probes.exists", ["/tmp/left.bin"]).value is False
 
 
 @needs_root
@@ -229,8 +259,9 @@ def test_the_child_cannot_signal_the_grader(probes):
 
 # --- limits ------------------------------------------------------------------------------------------
 
-def test_a_call_over_the_wall_clock_limit_is_stopped_and_the_next_call_runs(probes):
-    with sandbox(probes, wall=1.0) as box:
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_a_call_over_the_wall_clock_limit_is_stopped_and_the_next_call_runs(probes, backend):
+    with sandbox(probes, backend, wall=1.0) as box:
         started = time.monotonic()
         outcome = box.call("probes.spin", [])
         assert time.monotonic() - started < 3
@@ -239,20 +270,23 @@ def test_a_call_over_the_wall_clock_limit_is_stopped_and_the_next_call_runs(prob
         assert box.isolation()["child_starts"] == 2
 
 
-def test_cpu_time_is_limited_per_case(probes):
-    with sandbox(probes, wall=20.0, cpu=1) as box:
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_cpu_time_is_limited_per_case(probes, backend):
+    with sandbox(probes, backend, wall=20.0, cpu=1) as box:
         assert "SIGXCPU" in error_of(box.call("probes.spin", []))
 
 
-def test_memory_is_limited(probes):
-    with sandbox(probes, memory=512 * 2**20) as box:
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_memory_is_limited(probes, backend):
+    with sandbox(probes, backend, memory=512 * 2**20) as box:
         assert "MemoryError" in error_of(box.call("probes.allocate", [2**27]))  # 1 GB of float64
         box.release()
         assert box.call("probes.allocate", [1000]).value == 1000.0
 
 
-def test_file_size_and_open_files_are_limited(probes):
-    with sandbox(probes, file_size=2**20, open_files=32) as box:
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_file_size_and_open_files_are_limited(probes, backend):
+    with sandbox(probes, backend, file_size=2**20, open_files=32) as box:
         assert "File too large" in error_of(box.call("probes.write", ["big.bin", 2 * 2**20]))
         assert box.call("probes.write", ["small.bin", 1000]).value == 1000
         assert "Too many open files" in error_of(box.call("probes.open_many", [100]))
@@ -272,8 +306,9 @@ def test_a_limit_too_small_to_start_is_the_platform_problem_not_the_student(prob
 
 # --- one worker per case -----------------------------------------------------------------------------
 
-def test_a_case_starts_from_a_fresh_import_and_forgets_what_it_kept(probes):
-    with sandbox(probes) as box:
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_a_case_starts_from_a_fresh_import_and_forgets_what_it_kept(probes, backend):
+    with sandbox(probes, backend) as box:
         assert [box.call("probes.remember", [i]).value for i in range(3)] == [1, 2, 3]
         kept = box.call("probes.echo", [(np.zeros(2), 5)], keep=(0,)).value
         assert isinstance(kept[0], Handle)
@@ -282,17 +317,19 @@ def test_a_case_starts_from_a_fresh_import_and_forgets_what_it_kept(probes):
         assert "no kept object" in error_of(box.call("probes.echo", [kept]))
 
 
-def test_a_crash_costs_a_worker_not_the_child(probes):
-    with sandbox(probes) as box:
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_a_crash_costs_a_worker_not_the_child(probes, backend):
+    with sandbox(probes, backend) as box:
         assert "SIGSEGV" in error_of(box.call("probes.crash", []))
         box.release()
         assert box.call("probes.echo", [1]).value == 1
         assert box.isolation()["child_starts"] == 1
 
 
-def test_a_module_whose_import_times_out_fails_at_once_afterwards(probes):
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_a_module_whose_import_times_out_fails_at_once_afterwards(probes, backend):
     (probes / "slow.py").write_text("import time\ntime.sleep(60)\ndef f():\n    return 1\n")
-    with sandbox(probes, wall=1.0) as box:
+    with sandbox(probes, backend, wall=1.0) as box:
         assert "slow.py could not be imported: the call did not finish" in error_of(box.call("slow.f", []))
         box.release()
         started = time.monotonic()
@@ -303,7 +340,7 @@ def test_a_module_whose_import_times_out_fails_at_once_afterwards(probes):
 
 @needs_root
 def test_release_kills_what_the_case_left_and_close_leaves_nothing(probes):
-    with sandbox(probes) as box:
+    with sandbox(probes, processes=16) as box:
         uid = box.call("probes.detach", []).value
         during = set(live(uid))
         assert len(during) >= 4, "the child, the worker, its daemon and its sleep"
@@ -317,10 +354,83 @@ def test_release_kills_what_the_case_left_and_close_leaves_nothing(probes):
 
 # --- what the student prints -------------------------------------------------------------------------
 
-def test_printed_output_is_the_students_capped_and_never_a_result(probes):
-    with sandbox(probes) as box:
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_printed_output_is_the_students_capped_and_never_a_result(probes, backend):
+    with sandbox(probes, backend) as box:
         outcome = box.call("probes.shout", ['{"value": 100, "score": 100}', 1])
         assert outcome.value is None and '"score": 100' in outcome.output
         long = box.call("probes.shout", ["x", 10 * OUTPUT_SHOWN])
         assert len(long.output) < OUTPUT_SHOWN + 50 and long.output.endswith("[... output cut ...]")
         assert box.call("probes.echo", [1]).output == "", "each call shows only its own output"
+
+
+# --- a grader killed with kill -9 ------------------------------------------------------------------
+
+KILLED_GRADER = """
+import json, sys
+from pathlib import Path
+from autograder.sandbox import Limits, Sandbox
+box = Sandbox(sys.argv[1], Limits(wall=600), sys.argv[2])
+box.call("probes.echo", [1])
+print(json.dumps({"uid": box.uid, "folder": str(box.root.path)}), flush=True)
+box.call("probes.spin", [])
+"""
+
+
+@pytest.mark.parametrize("backend", [b for b in ALL_BACKENDS if b != "rlimits"])
+def test_nothing_outlives_a_grader_killed_with_kill_9(probes, tmp_path_factory, backend):
+    """An OOM kill or a platform's timeout: the sandbox dies with its grader; the next one cleans up."""
+    scratch = tmp_path_factory.mktemp("tmpdir")
+    scratch.chmod(0o711)
+    grader = subprocess.Popen([sys.executable, "-c", KILLED_GRADER, str(probes), backend], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(scratch)})
+    started = json.loads(grader.stdout.readline())
+    time.sleep(0.3)  # spinning now
+    grader.kill()
+    grader.wait()
+
+    def left() -> list[int]:
+        return [pid for pid, proc in processes().items() if proc.alive and (
+            started["uid"] in proc.uids or str(scratch).encode() in _cmdline(pid))]
+
+    deadline = time.monotonic() + 10
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left() == [], "the sandbox's processes outlived their grader"
+    assert Path(started["folder"]).exists(), "a killed grader cannot remove its folder itself"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("tempfile.tempdir", str(scratch))
+        Sandbox(probes, Limits(), backend).close()
+    assert not Path(started["folder"]).exists(), "the next sandbox removes what the killed one left"
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+# --- saying what isolates ----------------------------------------------------------------------------
+
+def _grade(submission: Path, *flags: str, backend: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **({"AUTOGRADER_SANDBOX": backend} if backend else {})}
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission), "--json", *flags],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+
+
+def test_without_isolation_the_grader_says_so_and_can_refuse(probes):
+    """rlimits only (as without root and bubblewrap): one line on stderr, the record, --require-isolation."""
+    from tests.bugcorpus import write_submission
+
+    submission = write_submission(probes / "submission")
+    weak = _grade(submission, backend="rlimits")
+    assert weak.returncode == 0 and "NO isolation" in weak.stderr
+    assert "NO isolation" in json.loads(weak.stdout)["isolation"]["warning"]
+    refused = _grade(submission, "--require-isolation", backend="rlimits")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.count("\n") == 1 and "--require-isolation: refusing to grade" in refused.stderr
+    if BWRAP:
+        strong = _grade(submission, "--require-isolation")
+        assert strong.returncode == 0 and strong.stderr == ""
+        assert json.loads(strong.stdout)["isolation"]["level"] == "full"

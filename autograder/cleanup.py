@@ -1,0 +1,141 @@
+"""Removing what student code leaves behind: processes, scratch files, System V IPC objects.
+
+Shared by the grader's side (``sandbox``: everything a sandbox started, by uid or
+by descent) and the sandbox child (``child``: what a case's worker left). Runs as
+a script file inside the sandbox too, so it imports only the standard library;
+it reads Linux's /proc (no psutil), but importing it is harmless anywhere.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Proc:
+    pid: int
+    parent: int
+    state: str
+    uids: tuple[int, ...]  # real, effective, saved, filesystem
+
+    @property
+    def alive(self) -> bool:
+        return self.state not in ("Z", "X")  # a zombie has ended; only its parent's wait is missing
+
+
+def processes() -> dict[int, Proc]:
+    """Every process that /proc shows, by pid (as numbered in that /proc's pid namespace)."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status", "rb") as f:
+                fields = dict(line.split(b":", 1) for line in f.read().splitlines() if b":" in line)
+        except OSError:  # it ended while we looked
+            continue
+        table[int(name)] = Proc(int(name), int(fields[b"PPid"]), fields[b"State"].split()[0].decode(),
+                                tuple(int(u) for u in fields[b"Uid"].split()))
+    return table
+
+
+def descendants(table: dict[int, Proc], root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for proc in table.values():
+        children.setdefault(proc.parent, []).append(proc.pid)
+    found, todo = set(), [root]
+    while todo:
+        for pid in children.get(todo.pop(), ()):
+            if pid not in found:
+                found.add(pid)
+                todo.append(pid)
+    return found
+
+
+def freeze_and_kill(select: Callable[[dict[int, Proc]], set[int]]) -> None:
+    """SIGKILL every live process that ``select`` picks, until it picks none that is not stopped.
+
+    Each round stops what it finds before looking again, so a stopped process
+    cannot fork while the others are found; one forked between two rounds is
+    picked by the next. Ends when a round finds nothing new: everything picked
+    is stopped, and all of it is then killed.
+    """
+    stopped: set[int] = set()
+    while True:
+        table = processes()
+        new = {pid for pid in select(table) if table[pid].alive} - stopped
+        if not new:
+            break
+        for pid in new:
+            _signal(pid, signal.SIGSTOP)
+        stopped |= new
+    for pid in stopped:
+        _signal(pid, signal.SIGKILL)
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def kill_tree(root: int, include_root: bool) -> None:
+    """Kill every descendant of ``root`` (a subreaper keeps the detached ones among them)."""
+    freeze_and_kill(lambda table:
+                    descendants(table, root) | ({root} & table.keys() if include_root else set()))
+
+
+def kill_user(uid: int) -> None:
+    """Kill every process of ``uid``, wherever it went (as root, for the sandbox's own uid only)."""
+    freeze_and_kill(lambda table: {pid for pid, proc in table.items() if uid in proc.uids})
+
+
+# --- files and IPC objects -------------------------------------------------------------------------
+
+KEEP = ".pycache"  # the compiled student modules: kept for the child's life, the scratch folder's only keeper
+IPC_RMID = 0
+
+
+def clear_scratch(folders: list[str]) -> None:
+    """Remove what a case wrote into the scratch folders (all but the compiled modules)."""
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == KEEP:
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def clear_ipc() -> None:
+    """Remove every System V shared-memory segment, message queue and semaphore set in sight.
+
+    Only for a sandbox with an IPC namespace of its own: what is in sight is then its alone.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    for kind, remove in (("shm", libc.shmctl), ("msg", libc.msgctl), ("sem", libc.semctl)):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as table:
+                rows = table.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            ident = int(row.split()[1])
+            if kind == "sem":
+                remove(ident, 0, IPC_RMID, None)
+            else:
+                remove(ident, IPC_RMID, None)
