@@ -35,8 +35,13 @@ files beside it; every file is written atomically (a temp file in the same
 folder, then ``os.replace``), so an interrupted run leaves whole files or none.
 
 Failures stay with their student: a submission that cannot be loaded gets its row
-with the reason (``grade_submission`` gives it); an exception of the grader, or a
-worker process that dies, gives a ``grader error: ...`` row, which a re-run retries.
+with the reason (``grade_submission`` gives it); an exception of the grader, a
+worker process that dies, or a submission still grading after ``--timeout`` seconds
+gives a ``grader error: ...`` row, which a re-run retries. Names that are not UTF-8
+become ids with ``\\xNN`` escapes (``submission.shown``), in folders, CSV and HTML.
+
+The workers die with the main process, even after a ``kill -9`` (Linux), and the
+next batch removes the scratch folder that a killed one left in the temp folder.
 
 Ctrl-C stops at once: submissions not started are dropped, the workers grading are
 stopped (they clean up their sandboxes), and the gradebook and the report are
@@ -47,8 +52,10 @@ where it stopped.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
-import functools
+import ctypes
+import fcntl
 import hashlib
 import io
 import json
@@ -56,10 +63,12 @@ import multiprocessing
 import os
 import shutil
 import signal
+import stat
+import sys
 import tempfile
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -72,10 +81,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import late, lms
+from .cache import grader_hash
 from .cli import UsageError
 from .grade import GradeResult, failed_to_load, grade_submission, hidden_plan
 from .report import feedback_html, feedback_markdown, gradescope_results
-from .stubs import SOLUTIONS
+from .sandbox import Limits
+from .submission import File, Skipped, shown, walk
 from .tasks import TASKS, TOTAL_POINTS
 
 SUFFIXES = (".zip", ".ipynb")  # removed from an entry's name to give the student id
@@ -85,6 +96,11 @@ GRADED, NOT_GRADED, GRADER_ERROR = "graded", "not graded", "grader error"
 NOT_SUBMITTED = "not submitted"  # a roster student with no submission in the download
 NOT_ON_ROSTER, LATE = "not on the roster", "late"  # flags
 STOP_GRACE = 10.0  # seconds a stopped worker gets to clean up its sandbox before it is killed
+TIMEOUT_MARGIN = 60.0  # seconds beyond its cases' budget a submission gets: loading, planning, the sandbox
+SCRATCH_PREFIX = "autograder-batch-"  # the batches' scratch folders in the temp folder
+SCRATCH_LOCK = ".lock"  # held (flock) by the batch that owns the scratch folder, while it runs
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+MAX_ID = 200  # bytes of a student id (a folder name): the escapes of a non-UTF-8 name can quadruple it
 
 
 @dataclass(frozen=True)
@@ -136,8 +152,28 @@ class Summary:
 # ------------------------------------------------------------------ the submissions and their hashes
 
 
+def _as_id(name: str) -> str:
+    """A name as a student id and folder name: escaped by ``shown`` (a Latin-1 ``José`` is ``Jos\\xe9``).
+
+    An escaped name longer than ``MAX_ID`` bytes (a folder name may have 255) keeps
+    its start and a hash of the whole name, so that two long names stay two ids.
+    """
+    text = shown(name)
+    if len(text.encode()) <= MAX_ID:
+        return text
+    return f"{text[: MAX_ID // 4]}~{hashlib.sha256(os.fsencode(name)).hexdigest()[:16]}"
+
+
 def _student_id(entry: Path) -> str:
-    return entry.stem if entry.suffix in SUFFIXES else entry.name
+    return _as_id(entry.stem if entry.suffix in SUFFIXES else entry.name)
+
+
+def _is(entry: Path, folder: Path) -> bool:
+    """Whether ``entry`` itself (not what it links to) is ``folder``: resolve() fails on a link loop."""
+    try:
+        return os.path.samestat(entry.lstat(), folder.stat())
+    except OSError:
+        return False
 
 
 def find_submissions(src: Path, out: Path) -> dict[str, Path]:
@@ -150,52 +186,47 @@ def find_submissions(src: Path, out: Path) -> dict[str, Path]:
     entries = [
         p
         for p in sorted(src.iterdir())
-        if not p.name.startswith(".") and p.name not in NOT_STUDENTS and p.resolve() != out.resolve()
+        if not p.name.startswith(".") and p.name not in NOT_STUDENTS and not _is(p, out)
     ]
     uses = Counter(_student_id(p) for p in entries)
-    return {(_student_id(p) if uses[_student_id(p)] == 1 else p.name): p for p in entries}
+    return {(_student_id(p) if uses[_student_id(p)] == 1 else _as_id(p.name)): p for p in entries}
 
 
-def _feed(digest: Any, name: str, path: Path) -> None:
-    digest.update(f"{name}\0".encode())
-    if not path.is_file():  # a FIFO or a device would never end: only regular files are read
-        digest.update(b"<not a regular file>\0")
-        return
+def _feed(digest: Any, file: File) -> None:
+    digest.update(f"{file.name}\0".encode())
     try:
-        with open(path, "rb") as f:
-            digest.update(f"{os.fstat(f.fileno()).st_size}\0".encode())
+        with file.open() as f:  # never through a link, never blocking on a FIFO
+            digest.update(f"{file.size}\0".encode())
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
-    except OSError as exc:  # grading will meet the same error and report it for this student alone
-        digest.update(f"<unreadable: {exc.strerror}>\0".encode())
+    except (Skipped, OSError) as exc:  # grading will meet the same and report it for this student alone
+        digest.update(f"<unreadable: {exc}>\0".encode("utf-8", "backslashreplace"))
 
 
 def content_hash(path: Path) -> str:
-    """SHA-256 of a submission: every file's relative path and bytes (a file: its bytes)."""
-    digest = hashlib.sha256()
-    if not path.is_dir():
-        _feed(digest, "", path)
-        return digest.hexdigest()
-    for root, dirs, names in os.walk(path):  # symlinked folders are not followed
-        dirs.sort()
-        for name in sorted(names):
-            file = Path(root, name)
-            _feed(digest, file.relative_to(path).as_posix(), file)
-    return digest.hexdigest()
+    """SHA-256 of a submission: every regular file's relative path and bytes (a file: its bytes).
 
-
-@functools.cache
-def grader_hash() -> str:
-    """SHA-256 of the grader: every module of this package (tasks.py among them) and solutions/.
-
-    Any change to how grades are computed, or to the reference they compare with,
-    makes every stored result stale.
+    The files are those ``submission.walk`` finds (links never followed, the depth
+    capped), and what it skipped is hashed by its reason: the hash never reads more
+    than grading could, and it sees a link or a FIFO appear or go.
     """
     digest = hashlib.sha256()
-    for folder in (Path(__file__).resolve().parent, SOLUTIONS):
-        for file in sorted(folder.glob("*.py")):
-            digest.update(f"{folder.name}/{file.name}\0".encode())
-            digest.update(file.read_bytes())
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError as exc:
+        digest.update(f"<unreadable: {exc.strerror}>".encode())
+        return digest.hexdigest()
+    if not stat.S_ISDIR(mode):
+        try:
+            _feed(digest, File.at(path, ("",)))
+        except Skipped:  # a link, a FIFO, a device: never read
+            digest.update(b"<not a regular file>\0")
+        return digest.hexdigest()
+    walked = walk(path)
+    for file in walked.files:
+        _feed(digest, file)
+    for reason in walked.skipped:
+        digest.update(f"<skipped: {reason}>\0".encode())
     return digest.hexdigest()
 
 
@@ -230,7 +261,8 @@ def write_atomic(path: Path, text: str) -> None:
     """
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        # backslashreplace: a stray undecodable name (a lone surrogate) is written as \udcNN, no crash
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())  # the data is on disk before the name points at it
@@ -292,6 +324,61 @@ def record_grader_error(job: Job, why: str) -> str:
 # ------------------------------------------------------------------ the worker pool
 
 
+def default_timeout(limits: Limits | None = None) -> float:
+    """Seconds one submission may take in its worker before it costs its student a row.
+
+    Its cases' budget (``Limits.total``: cases not started by then fail at once), the
+    call still running at that moment (one ``Limits.wall``), and ``TIMEOUT_MARGIN`` for
+    loading, planning the cases and starting and stopping the sandbox. Only a grader
+    or a sandbox that fails to enforce its own limits can reach it.
+    """
+    limits = limits or Limits()
+    return limits.total + limits.wall + TIMEOUT_MARGIN
+
+
+def remove_abandoned(parent: str | None = None) -> list[Path]:
+    """Remove the scratch folders that killed batches left in ``parent`` (the temp folder); returns them.
+
+    A folder is abandoned when no process holds its lock: a running batch holds it
+    until it removes the folder itself. Only real folders of this user are touched.
+    """
+    removed = []
+    for folder in sorted(Path(parent or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")):
+        try:
+            info = os.lstat(folder)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            lock = os.open(folder / SCRATCH_LOCK, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:  # gone, or just made by a batch that has not taken its lock yet
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while its batch runs
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except OSError:
+            pass
+        finally:
+            os.close(lock)
+    return removed
+
+
+@contextlib.contextmanager
+def scratch_folder() -> Iterator[str]:
+    """A folder in the temp folder for this batch's workers, locked while it runs, removed at the end.
+
+    It first removes what killed batches left (``remove_abandoned``).
+    """
+    remove_abandoned()
+    folder = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
+    lock = os.open(os.path.join(folder, SCRATCH_LOCK), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(lock)
+
+
 def _stop_worker(signum: int, frame: object) -> None:
     if _grading:
         raise SystemExit(f"stopped by signal {signum}")  # unwinds grade_submission: its sandbox is closed
@@ -300,13 +387,29 @@ def _stop_worker(signum: int, frame: object) -> None:
     os._exit(1)
 
 
-def _worker_init(scratch: str) -> None:
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when the batch's main process dies, even by ``kill -9``.
+
+    Linux only (prctl); elsewhere an orphaned worker finishes its submission and exits.
+    The kernel sends the signal when the *thread* that started the worker ends: the
+    pool starts its workers in ``submit``, on the thread that runs the batch.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the parent died before the request: no signal will ever come
+        os._exit(1)
+
+
+def _worker_init(scratch: str, parent: int) -> None:
+    _die_with(parent)
     # Ctrl-C reaches the terminal's whole process group; the main process decides, then stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     # Every temporary folder of this worker (sandboxes, unpacked zips) goes under the batch's
-    # scratch folder, which the main process removes at the end: a worker stopped between
-    # creating a folder and guarding it with try/finally cannot leave it behind.
+    # scratch folder, which the main process removes at the end (or the next batch, if it was
+    # killed): a worker stopped between creating a folder and guarding it cannot leave it behind.
     tempfile.tempdir = scratch
 
 
@@ -321,6 +424,11 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
         if worker.is_alive():
             worker.kill()
             worker.join()
+    executor.shutdown(wait=True)
+
+
+def _succeeded(future: Future[str]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
 
 
 def grade_in_parallel(
@@ -328,63 +436,99 @@ def grade_in_parallel(
     workers: int,
     on_done: Callable[[Job, str], None],
     grade: Callable[[Job], str] = grade_job,
+    timeout: float | None = None,
 ) -> None:
     """Run ``grade`` on every job in ``workers`` spawned processes; ``on_done(job, status)`` as each ends.
 
-    At most ``workers`` jobs are handed out at a time, so a worker that dies takes
-    down only the jobs in flight: they get a grader-error row and the others go on
-    in a fresh pool. ``grade`` must be a module-level function (it is pickled by name).
+    At most ``workers`` jobs are handed out at a time, each with ``timeout`` seconds
+    (default: ``default_timeout()``). A job past its time gets a grader-error row; its
+    pool is stopped and the other jobs in flight are graded again in a fresh one. A
+    worker that dies breaks its pool, which fails every job in flight: alone, that job
+    gets the row; with others, each of them is graded again alone, so that only the
+    one that kills its worker again gets it. ``grade`` must be a module-level function
+    (it is pickled by name).
     """
+    timeout = default_timeout() if timeout is None else timeout
     pending = deque(jobs)
-    running: dict[Future[str], Job] = {}
+    alone: set[str] = set()  # students whose job was in flight when a pool broke: graded one at a time
+    running: dict[Future[str], tuple[Job, float]] = {}  # the job and its deadline (time.monotonic)
     executor: ProcessPoolExecutor | None = None
-    scratch = tempfile.mkdtemp(prefix="autograder-batch-")
+
+    def may_start(job: Job) -> bool:
+        if any(other.student in alone for other, _ in running.values()):
+            return False
+        return not running if job.student in alone else len(running) < workers
 
     def finish(future: Future[str], job: Job) -> bool:
-        """Record a finished job; True when its worker died (the pool is then broken)."""
+        """Record a finished job; False when it was lost to a broken pool (nothing is recorded)."""
         try:
             status = future.result()
         except BrokenProcessPool:
-            on_done(job, record_grader_error(job, "the grading process died (out of memory, or killed)"))
-            return True
-        except Exception as exc:  # noqa: BLE001 - one student's grading must not stop the class's
-            on_done(job, record_grader_error(job, f"{type(exc).__name__}: {exc}"))
             return False
+        except Exception as exc:  # noqa: BLE001 - one student's grading must not stop the class's
+            status = record_grader_error(job, f"{type(exc).__name__}: {exc}")
         on_done(job, status)
-        return False
+        return True
 
-    try:
-        while pending or running:
-            if executor is None:
-                executor = ProcessPoolExecutor(
-                    min(workers, len(pending)),
-                    initializer=_worker_init,
-                    initargs=(scratch,),
-                    mp_context=multiprocessing.get_context("spawn"),
-                )
-            broken = False
-            while pending and len(running) < workers and not broken:
-                try:
-                    running[executor.submit(grade, pending[0])] = pending[0]
-                    pending.popleft()
-                except BrokenProcessPool:  # broke since the last wait; its jobs in flight tell which
-                    broken = True
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                broken |= finish(future, running.pop(future))
-            if broken:  # every job of the broken pool ends at once; collect them before a new pool
-                for future in wait(running).done:
-                    finish(future, running.pop(future))
-                executor.shutdown(wait=True)
+    with scratch_folder() as scratch:
+        try:
+            while pending or running:
+                if executor is None:
+                    executor = ProcessPoolExecutor(
+                        max(1, min(workers, len(pending))),
+                        initializer=_worker_init,
+                        initargs=(scratch, os.getpid()),
+                        mp_context=multiprocessing.get_context("spawn"),
+                    )
+                broken = False
+                while pending and may_start(pending[0]) and not broken:
+                    try:
+                        future = executor.submit(grade, pending[0])
+                    except BrokenProcessPool:  # broke since the last wait; its jobs in flight tell which
+                        broken = True
+                        continue
+                    running[future] = (pending.popleft(), time.monotonic() + timeout)
+                first_deadline = min((deadline for _, deadline in running.values()), default=time.monotonic())
+                done, _ = wait(running, max(0.0, first_deadline - time.monotonic()), FIRST_COMPLETED)
+                lost = []  # jobs failed by a broken pool
+                for future in done:
+                    job = running.pop(future)[0]
+                    if not finish(future, job):
+                        lost.append(job)
+                if lost or broken:  # every job of a broken pool ends at once: collect them all
+                    for future in wait(running).done:
+                        job = running.pop(future)[0]
+                        if not finish(future, job):
+                            lost.append(job)
+                    executor.shutdown(wait=True)
+                    executor = None
+                    if len(lost) == 1:
+                        why = "the grading process died (out of memory, or killed)"
+                        on_done(lost[0], record_grader_error(lost[0], why))
+                    else:
+                        alone.update(job.student for job in lost)
+                        pending.extendleft(reversed(lost))
+                elif any(time.monotonic() >= deadline for _, deadline in running.values()):
+                    _stop_workers(executor)
+                    executor = None
+                    now = time.monotonic()
+                    for future, (job, deadline) in running.items():
+                        if _succeeded(future):
+                            on_done(job, future.result())
+                        elif now >= deadline:
+                            why = f"grading did not finish within {timeout:g} s"
+                            on_done(job, record_grader_error(job, why))
+                        else:  # stopped with the late one: graded again
+                            pending.appendleft(job)
+                    running.clear()
+        except BaseException:
+            if executor is not None:
+                _stop_workers(executor)
                 executor = None
-    except BaseException:
-        if executor is not None:
-            _stop_workers(executor)
-        raise
-    finally:
-        if executor is not None:
-            executor.shutdown(wait=True)
-        shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=True)
 
 
 # ------------------------------------------------------------------ gradebook, report, the command
@@ -525,6 +669,7 @@ def run_batch(
     jobs: int = 2,
     force: bool = False,
     console: Console | None = None,
+    timeout: float | None = None,
     *,
     course: LmsClass | None = None,
     policy: late.Policy | None = None,
@@ -548,7 +693,7 @@ def run_batch(
                 continue
             stamp = {
                 "student": student,
-                "entry": entry.path.name,
+                "entry": shown(entry.path.name),
                 "submission_sha256": content_hash(entry.path),
                 "grader_sha256": grader_hash(),
                 "late": entry.late,
@@ -578,7 +723,7 @@ def run_batch(
                 progress.update(bar, advance=1, description=job.student)
 
             try:
-                grade_in_parallel(todo, jobs, done)
+                grade_in_parallel(todo, jobs, done, timeout=timeout)
             except KeyboardInterrupt:
                 summary.interrupted = True
     for student, row in (course.roster.by_id() if roster_ids else {}).items():
@@ -620,10 +765,8 @@ def describe(summary: Summary, jobs: int) -> str:
 
 
 def command(args: argparse.Namespace) -> int:
-    """``autograder batch DIR --out OUT [--jobs N] [--force] [--lms L [--roster CSV]] [--only ID...]``.
-
-    0 when the batch ran, 130 when interrupted.
-    """
+    """``autograder batch DIR --out OUT [--jobs N] [--force] [--timeout S] [--lms L [--roster CSV]]
+    [--only ID...] [--due ...]``: 0 when the batch ran, 130 when interrupted."""
     src, out = Path(args.dir), Path(args.out)
     if args.lms is None and not src.is_dir():
         raise UsageError(f"{args.dir} is not a folder of submissions")
@@ -631,6 +774,8 @@ def command(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.dir} does not exist (expected the {args.lms} download: a zip or a folder)")
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     if out.resolve() == src.resolve():
         raise UsageError("--out must not be the folder of submissions itself")
     if (args.roster or args.lms_column) and args.lms is None:
@@ -645,7 +790,8 @@ def command(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot create {out}: {exc.strerror}") from None
     course = LmsClass(args.lms, roster, args.lms_column) if args.lms else None
-    summary = run_batch(src, out, args.jobs, args.force, course=course, policy=policy, only=args.only)
+    summary = run_batch(src, out, args.jobs, args.force, timeout=args.timeout, course=course,
+                        policy=policy, only=args.only)
     Console().print(class_table(load_results(out)))
     print(describe(summary, args.jobs))
     return 130 if summary.interrupted else 0

@@ -177,9 +177,12 @@ class Executor:
         return {"value": value, "args_after": after, "warnings": messages}
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
-        """One request of the grader: ``import`` a module or ``call`` a function."""
+        """One request of the grader: ``import`` a module, ``call`` a function, ``drop`` what it kept."""
         if request["op"] == "import":
             return self.load(request["module"])
+        if request["op"] == "drop":
+            self.drop()
+            return {"dropped": True}
         return self.call(request["function"], request["args"], tuple(request["keep"]), request["global_seed"])
 
     def drop(self) -> None:
@@ -299,12 +302,12 @@ class _Worker:
                 cleanup.clear_ipc()
 
 
-def _op(header: Any) -> str:
-    """The ``op`` of a request, read without decoding its arrays."""
+def _field(header: Any, name: str) -> Any:
+    """A plain field of a request (``op``, ``fresh``), read without decoding its arrays."""
     try:
-        return header["items"]["op"]["v"]
+        return header["items"][name]["v"]
     except (KeyError, TypeError):
-        raise protocol.ProtocolError("a request without an op") from None
+        raise protocol.ProtocolError(f"a request without its {name}") from None
 
 
 def serve(config: dict[str, Any], hello: dict[str, Any]) -> None:
@@ -312,8 +315,9 @@ def serve(config: dict[str, Any], hello: dict[str, Any]) -> None:
 
     ``config`` (from the grader): ``requests`` and ``responses`` (the pipes' fds),
     ``package`` (the submission's folder), ``max_bytes`` (of one reply), ``scratch``
-    (folders emptied after each case) and ``clear_ipc``. ``drop`` ends the current
-    case; any other request goes to the case's worker. A used worker is killed
+    (folders emptied after each worker) and ``clear_ipc``. ``drop`` ends the current
+    case, and with ``fresh`` its worker; any other request goes to the case's worker.
+    A used worker is killed
     before the reply that ends its case; reaping it and what it left, and forking
     the next case's worker, happen after the reply, while the grader judges: both
     are done before the next request is read.
@@ -328,9 +332,11 @@ def serve(config: dict[str, Any], hello: dict[str, Any]) -> None:
                 header, buffers = protocol.read_message(inbox)
             except EOFError:
                 return
-            op = _op(header)
-            reply = protocol.encode({"dropped": True}) if op == "drop" else worker.exchange(header, buffers)
-            retire = worker.failed or (worker.used and op == "drop")
+            op = _field(header, "op")
+            fresh = op == "drop" and _field(header, "fresh")
+            # A drop that keeps the worker (between two cases of a task) makes it forget what it kept.
+            reply = protocol.encode({"dropped": True}) if fresh else worker.exchange(header, buffers)
+            retire = worker.failed or (worker.used and fresh)
             if retire:
                 worker.kill()
             protocol.write_message(outbox, *reply)

@@ -12,8 +12,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.console import Console
-
 
 class UsageError(Exception):
     """Bad arguments or an unreadable path: the grader cannot run."""
@@ -35,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         from .report import print_result
 
-        print_result(result, Console(), title=f"self-check of {args.path} (public cases)")
+        print_result(result, title=f"self-check of {args.path} (public cases)")
     return 0
 
 
@@ -49,7 +47,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json()))
     else:
-        print_result(result, Console())
+        print_result(result)
     return 0
 
 
@@ -81,6 +79,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "batch": _delegate("batch"),
     "release": _delegate("release"),
     "nbgrader": _delegate("nbgrader_course"),
+    "nbgrader-autograde": _delegate("nbgrader_autograde"),
     "gradescope": _delegate("gradescope"),
 }
 
@@ -144,14 +143,36 @@ def parser() -> argparse.ArgumentParser:
         help="Canvas: penalise a LATE file with no known time as one day late (default: flag only)",
     )
     batch.add_argument("--require-isolation", action="store_true", help=REQUIRE_HELP)
+    batch.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds one submission may take before it gets a grader-error row "
+        "(default: its cases' time budget plus a margin, 380)",
+    )
     release = sub.add_parser(
         "release", help="instructors: write the student bundle (no solution, no hidden case)"
     )
     release.add_argument("out", help="folder to write")
     nbgrader = sub.add_parser("nbgrader", help="instructors: write an nbgrader course for week 4")
     nbgrader.add_argument("course_dir", help="the course folder to write")
+    autograde = sub.add_parser(
+        "nbgrader-autograde",
+        help="instructors: grade an nbgrader course's submissions, sandboxed and without a kernel",
+    )
+    autograde.add_argument("course_dir", help="the nbgrader course (written by `autograder nbgrader`)")
+    autograde.add_argument("assignment", help="the assignment to grade: submitted/*/ASSIGNMENT/*.ipynb")
+    autograde.add_argument("--jobs", type=int, default=2, help="students graded in parallel (default 2)")
+    autograde.add_argument(
+        "--force", action="store_true", help="regrade submissions already autograded (as nbgrader's --force)"
+    )
     gradescope = sub.add_parser("gradescope", help="instructors: write a Gradescope autograder bundle")
     gradescope.add_argument("out", help="the .zip to write")
+    gradescope.add_argument(
+        "--hidden-visibility",
+        choices=("hidden", "after_due_date", "after_published", "visible"),  # gradescope.VISIBILITIES
+        default="after_published",
+        help="when students see the results of hidden cases (default after_published); public ones: at once",
+    )
     return top
 
 

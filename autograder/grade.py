@@ -124,6 +124,7 @@ def call_limit(limits: Limits, seconds: float) -> float:
 
 def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
     case = planned.case
+    failure: Failed | None = Failed("interrupted")  # until judged: a fresh worker for whatever comes next
     try:
         if case.raises:
             judge_raises(ctx, task, case, planned.inputs)
@@ -140,7 +141,7 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
             "please report it to your TA."
         )
     finally:
-        ctx.runner.release()
+        ctx.runner.release(fresh=failure is not None)  # a passed case leaves its worker to the next
     return CaseResult(
         label=case.label,
         public=case.public,
@@ -182,6 +183,7 @@ def run_plan(
             context = Context(runner, reference, gradcheck, numerics=planned.numeric)
             cases.append(judge_case(context, task, planned))
             spent += time.monotonic() - started
+        runner.release()  # every task starts with a fresh worker
         results.append(score_task(task, len(cases), cases))
     return results
 
@@ -229,9 +231,12 @@ def hidden_plan() -> Plan:
     return plan
 
 
-def failed_to_load(submission: str, plan: Plan, reason: str, started: float) -> GradeResult:
+def failed_to_load(
+    submission: str, plan: Plan, reason: str, started: float, also: Iterable[str] = ()
+) -> GradeResult:
+    """Every task at 0 for ``reason`` (and the ``also`` problems that came with it)."""
     results = [TaskResult(task.name, 0.0, float(task.points), []) for task, _ in plan]
-    return summarize(submission, results, [reason], started)
+    return summarize(submission, results, [reason, *also], started)
 
 
 def grade_submission(
@@ -244,22 +249,27 @@ def grade_submission(
 ) -> GradeResult:
     """Grade one submission (folder, .zip or notebooks) with the hidden cases."""
     started = time.perf_counter()
-    plan = plan or hidden_plan()
     path = Path(path)
+    name = submission.shown(path.name)  # a name that is not UTF-8 must not break the JSON, CSV or HTML
     with tempfile.TemporaryDirectory(prefix="autograder-load-") as workdir:
         try:
             loaded = submission.load(path, Path(workdir))
         except submission.SubmissionError as exc:
-            return failed_to_load(path.name, plan, str(exc), started)
+            return failed_to_load(name, plan or hidden_plan(), str(exc), started, exc.problems)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: a loader bug costs one row
+            why = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode()
+            return failed_to_load(name, plan or hidden_plan(), f"the submission could not be read ({why})",
+                                  started)
         limits = limits or Limits()
         runner = Sandbox(loaded.package_dir, limits) if isolated else InProcessRunner(loaded.package_dir)
         try:
+            plan = plan or hidden_plan()  # while the sandbox's child starts
             results = run_plan(runner, plan, Reference(), gradcheck, limits)
         finally:
             runner.close()
         problems = loaded.problems + module_problems(loaded.package_dir, results)
     isolation = runner.isolation() if isinstance(runner, Sandbox) else {"mode": "in-process"}
-    return summarize(path.name, results, problems, started, isolation)
+    return summarize(name, results, problems, started, isolation)
 
 
 _DOES_NOT_IMPORT = re.compile(r"(\w+)\.py (?:does not import|could not be imported): ([^\n]*)")

@@ -16,6 +16,12 @@ an unprivileged user when run as root), and always writes results.json, a score
 of 0 with the reason if grading itself fails. Gradescope shows a submission with
 no results.json as an error, with no score and nothing to act on.
 
+Each task is reported as two of Gradescope's tests: its public cases, always visible (the
+student can rerun them with ``autograder check``), and its hidden cases, with the visibility
+chosen when the bundle was built (``--hidden-visibility``, kept in ``settings.json``; by
+default ``after_published``: the student sees what failed once the grades are published).
+One test per task would have to show or hide the public and hidden verdicts together.
+
 ``AUTOGRADER_ROOT`` (default ``/autograder``) moves the whole tree, so a test can
 run ``run_autograder`` in a temporary folder; ``AUTOGRADER_PYTHON`` chooses the
 interpreter (default: the virtualenv ``setup.sh`` made); ``AUTOGRADER_WALL_SECONDS``
@@ -40,9 +46,13 @@ from typing import TYPE_CHECKING, Any
 from .stubs import ROOT, SOLUTIONS
 
 if TYPE_CHECKING:
+    from .grade import GradeResult
     from .sandbox import Limits
 
 PACKAGE = Path(__file__).resolve().parent
+SETTINGS = "settings.json"  # in the bundle: the choices made when it was built
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's, most hidden first
+HIDDEN_VISIBILITY = "after_published"
 GRADING_REQUIREMENTS = ("numpy", "rich")  # all that the grader imports beyond the standard library
 DEFAULT_ROOT = "/autograder"
 
@@ -101,14 +111,22 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = REGULAR) 
     archive.writestr(info, data)
 
 
-def build(out: Path) -> list[str]:
-    """Write the Gradescope bundle to ``out`` (a .zip); returns the names it holds."""
+def build(out: Path, hidden_visibility: str = HIDDEN_VISIBILITY) -> list[str]:
+    """Write the Gradescope bundle to ``out`` (a .zip); returns the names it holds.
+
+    ``hidden_visibility``: when Gradescope shows students the tests of hidden cases (VISIBILITIES).
+    """
     from .release import pinned_requirements
 
+    if hidden_visibility not in VISIBILITIES:
+        raise ValueError(f"hidden_visibility must be one of {', '.join(VISIBILITIES)}, "
+                         f"not {hidden_visibility!r}")
+    settings = {"hidden_visibility": hidden_visibility}
     files: list[tuple[str, bytes, int]] = [
         ("setup.sh", SETUP_SH.encode(), EXECUTABLE),
         ("run_autograder", RUN_AUTOGRADER.encode(), EXECUTABLE),
         ("requirements.txt", pinned_requirements(GRADING_REQUIREMENTS).encode(), REGULAR),
+        (SETTINGS, (json.dumps(settings, indent=1) + "\n").encode(), REGULAR),
     ]
     # The whole package: grading reaches modules by file as well as by import (the sandbox
     # copies child.py, protocol.py and limits.py into the child's folder).
@@ -129,9 +147,11 @@ def command(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix != ".zip":
         raise UsageError(f"{out} should end with .zip: Gradescope takes the autograder as a zip file")
-    names = build(out)
+    names = build(out, args.hidden_visibility)
     print(f"wrote {out}: {len(names)} files (setup.sh, run_autograder, the grader, its hidden cases "
           "and the reference). Upload it as the assignment's autograder; never give it to students.")
+    print("Students see the results of public cases at once, those of hidden cases: "
+          f"{args.hidden_visibility}.")
     return 0
 
 
@@ -184,14 +204,46 @@ def failure_results(reason: str, started: float) -> dict[str, Any]:
     }
 
 
+def split_public_hidden(result: GradeResult) -> GradeResult:
+    """The result with each task as two: its public cases and its hidden cases.
+
+    Each part is worth its share of the task's cases, so the parts' scores add up to the
+    task's. A task with no case (the module did not load) stays one, with its reason.
+    """
+    from .grade import TaskResult
+
+    tasks = []
+    for task in result.tasks:
+        parts = [[case for case in task.cases if case.public is public] for public in (True, False)]
+        if not task.cases:
+            tasks.append(task)
+            continue
+        for which, cases in zip(("public", "hidden"), parts):
+            if cases:
+                # The same expression for both: a part whose cases all pass scores exactly its points.
+                share = round(task.max_score * len(cases) / len(task.cases), 4)
+                score = round(task.max_score * sum(c.passed for c in cases) / len(task.cases), 4)
+                tasks.append(TaskResult(f"{task.name} ({which} cases)", score, share, cases))
+    return dataclasses.replace(result, tasks=tasks)
+
+
+def hidden_visibility(source: Path) -> str:
+    """The visibility of hidden cases chosen when the bundle was built (its settings.json)."""
+    settings = json.loads((source / SETTINGS).read_text())
+    if settings.get("hidden_visibility") not in VISIBILITIES:
+        raise ValueError(f"{SETTINGS}: hidden_visibility must be one of {', '.join(VISIBILITIES)}")
+    return settings["hidden_visibility"]
+
+
 def grade_upload(root: Path) -> dict[str, Any]:
     """Grade ``root/submission`` with the hidden cases, isolated; the results.json object."""
     from .grade import grade_submission
     from .report import gradescope_results
 
+    visibility = hidden_visibility(root / "source")
     protect(root / "source")
     result = grade_submission(submission_path(root / "submission"), isolated=True, limits=limits_from_env())
-    return gradescope_results(result)
+    return gradescope_results(split_public_hidden(result), visibility)
 
 
 def write_results(path: Path, results: dict[str, Any]) -> None:

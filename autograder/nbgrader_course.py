@@ -2,12 +2,17 @@
 
 The course is nbgrader's standard layout (``nbgrader/coursedir.py``): ``nbgrader_config.py``
 at the root and the instructor's notebooks, with their solutions between nbgrader's
-markers, under ``source/week4/``. From there nbgrader does the rest: it releases the
-student version, autogrades the submissions into its SQLite gradebook and writes feedback.
+markers, under ``source/week4/``. nbgrader releases the student version, and after
+``autograder nbgrader-autograde`` has filled its gradebook it writes feedback and exports.
 
-Each test cell calls ``autograder.notebook_grading.grade_task``; the configuration makes
-the kernels nbgrader starts import this autograder and its reference, so that on the
-grading machine they run the hidden cases, as ``autograder grade`` does.
+The course holds no path of the machine that wrote it: ``nbgrader_config.py`` finds
+everything relative to itself or to the Python that runs nbgrader, so the folder can be
+copied anywhere and used with any checkout's grader, its virtualenv activated or not.
+
+Its kernels never see the reference: the course's kernelspec starts
+``autograder.course_kernel``, where ``import solutions`` fails, and their test cells run
+the public cases. The hidden cases run only in ``autograder nbgrader-autograde``, on the
+sandboxed grader.
 """
 
 from __future__ import annotations
@@ -17,16 +22,21 @@ import json
 from pathlib import Path
 
 from .notebooks import write_notebooks
-from .stubs import ROOT
 
 ASSIGNMENT = "week4"
 COURSE_ID = "ann-week4"
-CELL_TIMEOUT = 300  # seconds per cell: a test cell runs every hidden case of one task
+CELL_TIMEOUT = 300  # seconds per cell when nbgrader runs a notebook (nbgrader validate)
 
 CONFIG = '''\
-"""nbgrader configuration of the week-4 course (CNNs and RNNs), written by `autograder nbgrader`."""
+"""nbgrader configuration of the week-4 course (CNNs and RNNs), written by `autograder nbgrader`.
+
+It names no path of the machine that wrote it: the course folder can be moved or copied anywhere.
+Grade with `autograder nbgrader-autograde {assignment}` (not `nbgrader autograde`): it grades each
+student's notebooks with the sandboxed grader, without a kernel, into this course's gradebook.
+"""
 
 import os
+import sys
 
 c = get_config()  # noqa: F821 - nbgrader provides it when it loads this file
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,32 +44,33 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = {course_id}
 
 # No shared exchange: the course keeps its own, next to this file (release_assignment and
-# collect are optional; autograde reads submitted/<student>/{assignment}/ directly).
+# collect are optional; the grader reads submitted/<student>/{assignment}/ directly).
 c.Exchange.root = os.path.join(HERE, "exchange")
 
-# Every notebook runs in the Python that runs nbgrader, where numpy and the autograder are
-# installed, whatever other "python3" kernelspecs this machine has: the course's own
-# (jupyter/kernels/python3) is found first, and Jupyter starts its "python" as the running
-# interpreter.
+# nbgrader creates gradebook.db by running `alembic` by name: the one installed beside the Python
+# that runs nbgrader, even when that virtualenv is not activated (its bin/ not on PATH).
+os.environ["PATH"] = os.pathsep.join(filter(None, [os.path.dirname(sys.executable),
+                                                   os.environ.get("PATH")]))
+
+# The notebooks nbgrader runs (nbgrader validate) run in the course's kernel, found first on
+# JUPYTER_PATH whatever other "python3" kernelspecs this machine has: the Python that runs
+# nbgrader, where numpy and the autograder are installed, with the reference hidden
+# (autograder/course_kernel.py), so that its test cells run the public cases only.
 os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [os.path.join(HERE, "jupyter"),
                                                            os.environ.get("JUPYTER_PATH")]))
 c.Execute.kernel_name = "python3"
 c.Execute.timeout = {timeout}
-
-# The test cells import the autograder, and here also its reference (solutions/), which makes
-# them run the hidden cases: the kernels nbgrader starts inherit this PYTHONPATH.
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [{project}, os.environ.get("PYTHONPATH")]))
 '''
 
 # jupyter_client replaces a kernelspec's "python" by the interpreter that starts the kernel.
-KERNEL = {"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-          "display_name": "Python 3 (the grader's)", "language": "python"}
+KERNEL = {"argv": ["python", "-m", "autograder.course_kernel", "-f", "{connection_file}"],
+          "display_name": "Python 3 (the grader's, without the reference)", "language": "python"}
 
 NEXT_STEPS = (  # (command, why), for the assignment
     ("nbgrader generate_assignment {a}", "the student version, into release/{a}/"),
     ("nbgrader db student add STUDENT_ID", "once per student"),
     ("", "each student's notebooks go into submitted/STUDENT_ID/{a}/ (or: nbgrader collect)"),
-    ("nbgrader autograde {a}", "the scores, into gradebook.db"),
+    ("autograder nbgrader-autograde . {a}", "the scores, into gradebook.db (not nbgrader autograde)"),
     ("nbgrader generate_feedback {a}", "HTML feedback, under feedback/"),
     ("nbgrader export", "grades.csv"),
 )
@@ -73,7 +84,7 @@ def write_course(course_dir: str | Path) -> list[Path]:
     course.mkdir(parents=True, exist_ok=True)
     config = course / "nbgrader_config.py"
     config.write_text(CONFIG.format(course_id=json.dumps(COURSE_ID), assignment=ASSIGNMENT,
-                                    timeout=CELL_TIMEOUT, project=json.dumps(str(ROOT))))
+                                    timeout=CELL_TIMEOUT))
     kernel = course / "jupyter" / "kernels" / "python3" / "kernel.json"
     kernel.parent.mkdir(parents=True, exist_ok=True)
     kernel.write_text(json.dumps(KERNEL, indent=1) + "\n")
@@ -90,7 +101,7 @@ def command(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write the course: {exc}") from None
     for path in written:
         print(f"wrote {path}")
-    print(f"Next, in {args.course_dir}, with this Python's bin/ on PATH (nbgrader runs alembic):")
+    print(f"Next, in {args.course_dir}:")
     for step, why in NEXT_STEPS:
         print(f"  {step.format(a=ASSIGNMENT):<40} # {why.format(a=ASSIGNMENT)}")
     return 0

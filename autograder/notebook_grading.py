@@ -10,10 +10,14 @@ cell's last expression.
 
 The cases and judges are those of ``autograder grade``: ``grade.plan_cases`` and
 ``grade.run_plan``, here through a runner that calls the functions the notebook
-defined, found by name in its namespace. Where the reference is installed (the
-instructor's nbgrader machine), the hidden cases are run against it, so nbgrader's
-score equals ``autograder grade``'s on the same notebooks; elsewhere (a student's
-machine) the public cases of ``public_cases.bin`` are.
+defined, found by name in its namespace. On a student's machine, and in the nbgrader
+course's kernels (which hide the reference: ``course_kernel``), these are the public
+cases of ``public_cases.bin``; where the reference is importable, the hidden cases.
+
+A kernel is no place to grade: the student's code runs there unsandboxed and any of
+its cells can replace ``grade_task``. The grade of the nbgrader course is made by
+``autograder nbgrader-autograde`` (``nbgrader_autograde``), which grades the notebooks
+in the sandbox and writes each test cell's output as this module's ``cell_feedback``.
 """
 
 from __future__ import annotations
@@ -27,14 +31,14 @@ import time
 import types
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import public
 from .checks import Reference
 from .child import Executor, StudentError
-from .grade import Plan, plan_cases, run_plan, summarize
+from .grade import Plan, TaskResult, plan_cases, run_plan, summarize
 from .report import feedback_markdown
 from .runner import InProcessRunner
 from .stubs import SOLUTIONS
@@ -80,7 +84,10 @@ def reference_installed() -> bool:
     A module named ``solutions`` found elsewhere (say, a file next to a student's
     notebook) is not the reference and does not count.
     """
-    spec = importlib.util.find_spec("solutions")
+    try:
+        spec = importlib.util.find_spec("solutions")
+    except ModuleNotFoundError:  # hidden from this kernel (course_kernel)
+        return False
     return bool(spec and spec.origin) and Path(spec.origin).resolve().parent == SOLUTIONS.resolve()
 
 
@@ -121,10 +128,19 @@ def _captured() -> Iterator[io.StringIO]:
             buffer.write(low_level.read().decode(errors="replace"))
 
 
+def cell_feedback(task: TaskResult, which: str, problems: Sequence[str] = ()) -> str:
+    """What a test cell prints: ``task``'s score and every failing case explained (Markdown).
+
+    ``which`` says which cases ran ("hidden" or "public"); ``problems`` are those of the
+    submission that the student should read there (a cell skipped for a syntax error).
+    """
+    result = summarize(f"{task.name} ({which} cases)", [task], list(problems), time.perf_counter())
+    return feedback_markdown(result)
+
+
 def grade_task(task: str, namespace: dict[str, Any]) -> float:
     """Grade ``task`` (``"module.function"``) on the functions of ``namespace``, a notebook's
     ``globals()``; prints the feedback and returns the score (0 to the task's points)."""
-    started = time.perf_counter()
     try:
         with _captured() as printed:
             plan, reference, which = task_plan(task)
@@ -136,8 +152,8 @@ def grade_task(task: str, namespace: dict[str, Any]) -> float:
     except Exception as exc:  # noqa: BLE001 - an exception here would zero the cell without a word
         print(f"{task}: the grader could not run ({type(exc).__name__}: {exc}). Score 0: tell your TA.")
         return 0.0
-    result = summarize(f"{task} ({which} cases)", results, [], started)
-    print(feedback_markdown(result), end="")
+    (result,) = results
+    print(cell_feedback(result, which), end="")
     if text := printed.getvalue():
         print(f"\nYour code printed ({len(text)} characters in all, shown up to {PRINTED_SHOWN}):\n"
               f"{text[:PRINTED_SHOWN]}")

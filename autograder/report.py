@@ -153,8 +153,12 @@ def _task_output(task: TaskResult) -> str:
     return "\n".join(f"[{c.label}] {c.message}" + (f"\nhint: {c.hint}" if c.hint else "") for c in failures)
 
 
-def gradescope_results(result: GradeResult) -> dict[str, Any]:
-    """Gradescope's results.json (docs/specs.md of gradescope/autograder_samples)."""
+def gradescope_results(result: GradeResult, hidden_visibility: str = "after_published") -> dict[str, Any]:
+    """Gradescope's results.json (docs/specs.md of gradescope/autograder_samples).
+
+    A test whose cases are all hidden gets ``hidden_visibility`` (Gradescope's ``hidden``,
+    ``after_due_date``, ``after_published`` or ``visible``); every other test is visible.
+    """
     return {
         "score": result.score,
         "execution_time": result.elapsed_seconds,
@@ -169,7 +173,8 @@ def gradescope_results(result: GradeResult) -> dict[str, Any]:
                 "max_score": task.max_score,
                 "status": "passed" if task.cases and task.score == task.max_score else "failed",
                 "output": _task_output(task),
-                "visibility": "visible",
+                "visibility": hidden_visibility if task.cases and not any(c.public for c in task.cases)
+                else "visible",
             }
             for number, task in enumerate(result.tasks, 1)
         ],

@@ -33,8 +33,8 @@ class Runner(Protocol):
     def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
              global_seed: int | None = None) -> Outcome: ...
 
-    def release(self) -> None:
-        """Forget the objects kept by earlier calls."""
+    def release(self, fresh: bool = True) -> None:
+        """Forget the objects kept by earlier calls; ``fresh``: start the next case from scratch."""
 
     def limit_calls(self, seconds: float) -> None:
         """The wall-clock limit of each call from now on."""
@@ -84,7 +84,7 @@ class InProcessRunner:
         result = self.executor.call(function, round_trip(to_wire(args)), keep, global_seed)
         return outcome_from(round_trip(result))
 
-    def release(self) -> None:
+    def release(self, fresh: bool = True) -> None:
         self.executor.drop()
 
     def limit_calls(self, seconds: float) -> None:

@@ -514,6 +514,13 @@ class Sandbox:
         self._timed_out: set[str] = set()  # functions that ran out of time: a short limit from then on
         self._call_limit = limits.wall
         self._in_case = False
+        self._ready = False
+        # Started now: the child imports numpy while the grader makes ready what it needs.
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
 
     # --- the child's life --------------------------------------------------------------------------
 
@@ -559,6 +566,7 @@ class Sandbox:
         return [sys.executable, "-I", "-S", "-B", str(run / "runtime" / "limits.py")]
 
     def _start(self) -> None:
+        """Start a child: its folders, then the process; ``_await_ready`` waits for it to say it runs."""
         run = self.root.path / f"run-{self.starts}"
         self.starts += 1
         self._prepare(run)
@@ -598,9 +606,13 @@ class Sandbox:
             os.close(requests_r)
             os.close(responses_w)
         os.set_blocking(requests_w, False)
+        self._ready = False
+
+    def _await_ready(self) -> None:
         try:
-            hello = decode(*read_message(_DeadlineReader(responses_r, time.monotonic() + STARTUP)))
+            hello = decode(*read_message(_DeadlineReader(self._responses, time.monotonic() + STARTUP)))
             self._hello = hello["ready"]
+            self._ready = True
         except BaseException as exc:
             why = self._read_output().strip() or type(exc).__name__
             self._stop()
@@ -664,6 +676,8 @@ class Sandbox:
         """Send one request and wait at most ``limit`` seconds for its reply; a failure becomes its error."""
         if self.process is None:
             self._start()
+        if not self._ready:
+            self._await_ready()
         self._in_case = True
         deadline = time.monotonic() + limit
         try:
@@ -730,12 +744,19 @@ class Sandbox:
         """The wall-clock limit of each call from now on (``grade.call_limit`` sets it per case)."""
         self._call_limit = seconds
 
-    def release(self) -> None:
-        """End the case: its worker, the objects it kept and every process it left."""
+    def release(self, fresh: bool = True) -> None:
+        """End the case: forget the objects it kept; ``fresh``: also end its worker and all it left.
+
+        A task's cases may share a worker (``fresh=False`` between them, when a case passed):
+        what a passing case left can only be the student's own. A failure, and every new
+        task, get a fresh worker.
+        """
         if self.process is not None and self._in_case:
-            self._exchange({"op": "drop"}, STARTUP)  # what was printed after the last call belongs to no case
-        self._imported.clear()
-        self._in_case = False
+            # What was printed after the last call belongs to no case.
+            self._exchange({"op": "drop", "fresh": fresh}, STARTUP)
+        if fresh:
+            self._imported.clear()
+            self._in_case = False
 
     def isolation(self) -> dict[str, Any]:
         """What protected this run, as the child found it at its (last) start, for the result's record."""

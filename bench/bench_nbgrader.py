@@ -1,4 +1,4 @@
-"""Benchmark ``nbgrader autograde`` against ``autograder batch`` on the same notebook submissions.
+"""Benchmark ``autograder nbgrader-autograde`` against ``nbgrader autograde`` on the same course.
 
     .venv/bin/python bench/bench_nbgrader.py [--students 6] [--jobs 2] [--seed 0] [--keep DIR]
 
@@ -6,22 +6,27 @@ Writes a real nbgrader course (``autograder nbgrader``), releases it with
 ``nbgrader generate_assignment``, and hands in ``students`` submissions of the six
 notebooks: the first solved (the reference), the second the untouched release,
 the others the reference with 1 to 3 bugs of the corpus (``tests/bugs``, a fixed
-seed) spliced into their notebooks. Then it times, wall clock, the two ways to
-grade them all:
+seed) spliced into their notebooks. Three copies of that course are then graded, and
+timed (wall clock), in one run:
 
-- ``nbgrader autograde week4``: one kernel per notebook, one notebook at a time;
-  the test cells run the hidden cases in the kernel (``notebook_grading``);
-- ``autograder batch submitted --out OUT --jobs N``: each student's notebooks read
-  as JSON, without a kernel, and graded in the sandbox, N students in parallel;
+- ``nbgrader autograde week4``: one kernel per notebook, one notebook at a time, the
+  test cells running the hidden cases in the kernel (``notebook_grading``). The course's
+  kernel hides the reference, so that its test cells would run the public cases only:
+  this copy gets the plain ipykernel back, the reference importable, as nbgrader
+  graded before ``nbgrader-autograde`` existed;
+- ``autograder nbgrader-autograde COURSE week4 --jobs N``: no kernel, each student's
+  notebooks graded in the sandbox, N students in parallel, into the same gradebook and
+  ``autograded/`` notebooks;
+- ``autograder batch submitted --out OUT --jobs N``: the same grading without nbgrader;
 
-and prints every student's score from both (nbgrader's from its gradebook), which
-must agree.
+and prints every student's total from each (nbgrader's from its gradebook), which must agree.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import shutil
@@ -40,7 +45,10 @@ from bugcorpus import load_bugs  # noqa: E402
 from autograder.nbgrader_course import ASSIGNMENT  # noqa: E402
 from autograder.notebooks import BY_MODULE, build_notebooks, solved, with_function  # noqa: E402
 
-BIN = Path(sys.executable).parent  # nbgrader, and alembic, which nbgrader runs
+BIN = Path(sys.executable).parent  # nbgrader
+# The kernel nbgrader ran before the course hid the reference from it (nbgrader_course.KERNEL)
+PLAIN_KERNEL = {"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3", "language": "python"}
 
 
 def submissions(release: Path, count: int, seed: int) -> dict[str, tuple[str, dict]]:
@@ -80,49 +88,57 @@ def nbgrader_totals(course: Path, students: list[str]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=6)
-    parser.add_argument("--jobs", type=int, default=2, help="autograder batch's parallel workers")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel workers of the autograder's commands")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp folder)")
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-nbgrader-"))
     course = work / "course"
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env = dict(os.environ)  # the course's configuration finds nbgrader's alembic itself
     nbgrader = str(BIN / "nbgrader")
+    autograder = [sys.executable, "-m", "autograder"]
     try:
-        timed([sys.executable, "-m", "autograder", "nbgrader", str(course)], ROOT, env)
+        timed([*autograder, "nbgrader", str(course)], ROOT, env)
         timed([nbgrader, "generate_assignment", ASSIGNMENT], course, env)
         handed_in = submissions(course / "release" / ASSIGNMENT, args.students, args.seed)
-        roster = course / "students.csv"
-        roster.write_text("id\n" + "".join(f"{s}\n" for s in handed_in))
-        timed([nbgrader, "db", "student", "import", str(roster)], course, env)
         for student, (_, notebooks) in handed_in.items():
             folder = course / "submitted" / student / ASSIGNMENT
             folder.mkdir(parents=True)
             for name, nb in notebooks.items():
                 nbformat.write(nb, folder / name)
+        in_kernel, isolated = work / "in-kernel", work / "isolated"
+        shutil.copytree(course, in_kernel)
+        shutil.copytree(course, isolated)
+        (in_kernel / "jupyter" / "kernels" / "python3" / "kernel.json").write_text(json.dumps(PLAIN_KERNEL))
         notebooks = sum(len(nbs) for _, nbs in handed_in.values())
         print(f"{len(handed_in)} students, {notebooks} notebooks, on {os.cpu_count()} cores")
 
-        nbgrader_seconds = timed([nbgrader, "autograde", ASSIGNMENT], course, env)
+        nbgrader_seconds = timed([nbgrader, "autograde", ASSIGNMENT], in_kernel, env)
+        isolated_seconds = timed([*autograder, "nbgrader-autograde", str(isolated), ASSIGNMENT,
+                                  "--jobs", str(args.jobs)], ROOT, env)
         out = work / "batch"
-        batch_seconds = timed([sys.executable, "-m", "autograder", "batch", str(course / "submitted"),
-                               "--out", str(out), "--jobs", str(args.jobs)], ROOT, env)
-        print(f"nbgrader autograde:          {nbgrader_seconds:6.1f} s wall, "
+        batch_seconds = timed([*autograder, "batch", str(course / "submitted"), "--out", str(out),
+                               "--jobs", str(args.jobs)], ROOT, env)
+        print(f"nbgrader autograde:                    {nbgrader_seconds:6.1f} s wall, "
               f"{nbgrader_seconds / len(handed_in):.2f} s per student, "
               f"{nbgrader_seconds / notebooks:.2f} s per notebook")
-        print(f"autograder batch --jobs {args.jobs}:   {batch_seconds:6.1f} s wall, "
-              f"{batch_seconds / len(handed_in):.2f} s per student "
-              f"({nbgrader_seconds / batch_seconds:.1f}x faster)")
+        for name, seconds in ((f"autograder nbgrader-autograde --jobs {args.jobs}", isolated_seconds),
+                              (f"autograder batch --jobs {args.jobs}", batch_seconds)):
+            print(f"{name + ':':38} {seconds:6.1f} s wall, {seconds / len(handed_in):.2f} s per student "
+                  f"({nbgrader_seconds / seconds:.1f}x faster than nbgrader autograde)")
 
-        ours = nbgrader_totals(course, list(handed_in))
+        totals = {"nbgrader": nbgrader_totals(in_kernel, list(handed_in)),
+                  "nbgrader-autograde": nbgrader_totals(isolated, list(handed_in))}
         with open(out / "gradebook.csv", newline="") as f:
-            theirs = {row["student"]: float(row["total"]) for row in csv.DictReader(f)}
-        print(f"\n{'student':8} {'nbgrader':>9} {'batch':>9}  submission")
+            totals["batch"] = {row["student"]: float(row["total"]) for row in csv.DictReader(f)}
+        print(f"\n{'student':8} " + " ".join(f"{name:>18}" for name in totals) + "  submission")
         for student, (kind, _) in handed_in.items():
-            mark = "" if abs(ours[student] - theirs[student]) < 1e-6 else "   <- DIFFERENT"
-            print(f"{student:8} {ours[student]:9.4g} {theirs[student]:9.4g}  {kind}{mark}")
-        agree = all(abs(ours[s] - theirs[s]) < 1e-6 for s in handed_in)
+            scores = [column[student] for column in totals.values()]
+            mark = "" if max(scores) - min(scores) < 1e-6 else "   <- DIFFERENT"
+            print(f"{student:8} " + " ".join(f"{score:18.4g}" for score in scores) + f"  {kind}{mark}")
+        agree = all(max(c[s] for c in totals.values()) - min(c[s] for c in totals.values()) < 1e-6
+                    for s in handed_in)
         print(f"\nthe scores agree: {agree}")
     finally:
         if args.keep is None:

@@ -218,7 +218,7 @@ def test_a_new_grader_regrades(graded, tmp_path, monkeypatch):
 
 def test_the_grader_hash_covers_the_solutions(tmp_path, monkeypatch):
     solutions = shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
-    monkeypatch.setattr(batch, "SOLUTIONS", solutions)
+    monkeypatch.setattr("autograder.stubs.SOLUTIONS", solutions)
     batch.grader_hash.cache_clear()
     try:
         first = batch.grader_hash()

@@ -24,7 +24,8 @@ import bugcorpus
 import jsonschema
 import pytest
 
-from autograder import gradescope
+from autograder import gradescope, report
+from autograder.grade import grade_submission
 from autograder.stubs import ROOT, SOLUTIONS
 from autograder.tasks import TASKS
 
@@ -88,6 +89,15 @@ RESULTS_SCHEMA = {
 POINTS = {task.name: float(task.points) for task in TASKS}
 
 
+def task_scores(results: dict) -> dict[str, float]:
+    """Each task's score: the sum of its two tests, "TASK (public cases)" and "TASK (hidden cases)"."""
+    scores: dict[str, float] = {}
+    for test in results["tests"]:
+        task = test["name"].split(" (")[0]
+        scores[task] = scores.get(task, 0.0) + test["score"]
+    return scores
+
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("gradescope") / "autograder.zip"
@@ -125,9 +135,11 @@ def test_the_bundle_follows_the_specification(bundle):
             assert (infos[script].external_attr >> 16) & stat.S_IXUSR, f"{script} is not executable"
             assert archive.read(script).startswith(b"#!/usr/bin/env bash\n")
         requirements = archive.read("requirements.txt").decode().split()
+        settings = json.loads(archive.read("settings.json"))
+    assert settings == {"hidden_visibility": "after_published"}  # the default
     # the whole grader: every module of the package (tasks.py and all), and the reference
     grader = {p.relative_to(ROOT).as_posix() for folder in (PACKAGE, SOLUTIONS) for p in folder.glob("*.py")}
-    assert set(infos) == {"setup.sh", "run_autograder", "requirements.txt", *grader}
+    assert set(infos) == {"setup.sh", "run_autograder", "requirements.txt", "settings.json", *grader}
     assert "autograder/tasks.py" in infos
     # pinned, only what grading imports, and the versions the tests below run with
     assert requirements == [f"{name}=={version(name)}" for name in gradescope.GRADING_REQUIREMENTS]
@@ -141,8 +153,12 @@ def test_a_complete_submission_scores_100(bundle, tmp_path):
     bugcorpus.write_submission(tmp_path / "submission")
     results = run_autograder(tmp_path)
     assert results["score"] == 100
-    assert {t["name"]: t["score"] for t in results["tests"]} == POINTS
+    assert task_scores(results) == pytest.approx(POINTS)
     assert all(t["status"] == "passed" for t in results["tests"])
+    # every task as two tests: its public cases shown at once, its hidden ones once the grades are published
+    names = {t["name"]: t["visibility"] for t in results["tests"]}
+    assert names == {**{f"{task} (public cases)": "visible" for task in POINTS},
+                     **{f"{task} (hidden cases)": "after_published" for task in POINTS}}
     # before student code ran, the bundle (reference and hidden cases) was closed to everyone but its owner
     for path in [tmp_path / "source", *(tmp_path / "source").rglob("*")]:
         assert path.stat().st_mode & 0o077 == 0, path
@@ -164,10 +180,9 @@ def test_an_infinite_loop_costs_only_its_task(bundle, tmp_path):
     shutil.make_archive(str(tmp_path / "submission" / "week4"), "zip", folder)
     # 2 s per call: 20 times the slowest correct call (train_char_rnn, under 0.1 s), room for a loaded machine
     results = run_autograder(tmp_path, AUTOGRADER_WALL_SECONDS="2")
-    scores = {t["name"]: t["score"] for t in results["tests"]}
-    assert scores == {**POINTS, "basics.sgd_step": 0.0}
+    assert task_scores(results) == pytest.approx({**POINTS, "basics.sgd_step": 0.0})
     assert results["score"] == 100 - POINTS["basics.sgd_step"]
-    looping = next(t for t in results["tests"] if t["name"] == "basics.sgd_step")
+    looping = next(t for t in results["tests"] if t["name"] == "basics.sgd_step (public cases)")
     assert looping["status"] == "failed" and "did not finish within 2 s" in looping["output"]
 
 
@@ -184,3 +199,28 @@ def test_a_grader_that_cannot_start_still_writes_results(bundle, tmp_path):
     results = run_autograder(tmp_path, AUTOGRADER_PYTHON="/nonexistent/python")
     assert results["score"] == 0
     assert "could not start" in results["output"]
+
+
+def test_the_visibility_of_hidden_cases_is_chosen_when_the_bundle_is_built(tmp_path):
+    out = tmp_path / "autograder.zip"
+    command = [sys.executable, "-m", "autograder", "gradescope", str(out)]
+    subprocess.run([*command, "--hidden-visibility", "after_due_date"], check=True, capture_output=True)
+    unpack(out, tmp_path)
+    assert gradescope.hidden_visibility(tmp_path / "source") == "after_due_date"
+    refused = subprocess.run([*command, "--hidden-visibility", "later"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "after_published" in refused.stderr
+
+
+def test_each_task_splits_into_its_public_and_its_hidden_cases(tmp_path):
+    flipped = next(bug for bug in bugcorpus.load_bugs() if bug.task == "conv.conv_forward")
+    result = grade_submission(bugcorpus.write_submission(tmp_path / "submission", [flipped]))
+    results = report.gradescope_results(gradescope.split_public_hidden(result), "hidden")
+    jsonschema.validate(results, RESULTS_SCHEMA)
+    assert task_scores(results) == pytest.approx({task.name: task.score for task in result.tasks})
+    tests = {t["name"]: t for t in results["tests"]}
+    for task in result.tasks:
+        public, hidden = tests[f"{task.name} (public cases)"], tests[f"{task.name} (hidden cases)"]
+        assert public["max_score"] + hidden["max_score"] == pytest.approx(task.max_score)
+        assert (public["visibility"], hidden["visibility"]) == ("visible", "hidden")
+    assert tests["conv.conv_forward (hidden cases)"]["status"] == "failed"
+    assert results["score"] == result.score < 100

@@ -1,22 +1,27 @@
-"""End to end with the real nbgrader: course, release, three students, autograde, feedback, export.
+"""End to end with the real nbgrader: course, release, four students, autograde, feedback, export.
 
-One course is built once for the module (about a minute), as an instructor would, with
-the nbgrader command line and its SQLite gradebook: ``autograder nbgrader COURSE``,
-``nbgrader generate_assignment``, ``nbgrader db student add``, the submissions under
-``submitted/<student>/week4/``, ``nbgrader autograde``, ``generate_feedback`` and
-``export``. The students: one hands in the reference (full marks), one the untouched
-release (zero), one the reference with realistic bugs (``test_notebooks.BUGS``). Each
-notebook's nbgrader score must equal ``autograder grade`` on the same notebooks.
+One course is built once for the module, as an instructor would, with the nbgrader command
+line and its SQLite gradebook: ``autograder nbgrader COURSE``, the course folder then moved
+elsewhere (nothing may point back at where it was written), ``nbgrader generate_assignment``,
+the submissions under ``submitted/<student>/week4/``, ``autograder nbgrader-autograde`` in
+place of ``nbgrader autograde``, then nbgrader's ``generate_feedback`` and ``export``. Every
+command runs with a PATH that lacks this virtualenv's bin/ (nbgrader runs ``alembic`` by name).
 
-A decoy "python3" kernelspec that cannot start comes first on JUPYTER_PATH: the course's
-configuration must still run the notebooks in this Python.
+The students: one hands in the reference (full marks), one the untouched release (zero), one
+the reference with realistic bugs (``test_notebooks.BUGS``), and one cheats: the release with
+``from solutions.conv import *`` in the convolution notebook and, in the first notebook, a
+cell that replaces the test cells' grading function. Under ``nbgrader autograde``, in a
+kernel that could import the reference, the first scored 33/33 and the second anything it
+liked; graded in the sandbox, both get 0.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -25,23 +30,40 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_notebooks import SOLVED, buggy_notebooks, nbgrader_meta, solution_code_lines, write
+from nbformat.v4 import new_code_cell
+from test_notebooks import RELEASE, SOLVED, buggy_notebooks, nbgrader_meta, solution_code_lines, write
 
+from autograder.grade import grade_submission
 from autograder.nbgrader_course import ASSIGNMENT
 from autograder.notebooks import BY_MODULE, build_notebooks
+from autograder.stubs import ROOT
+from autograder.tasks import BY_NAME
 
 pytestmark = pytest.mark.nbgrader
 
 BIN = Path(sys.executable).parent  # this virtualenv's: nbgrader, and alembic, which nbgrader runs
-STUDENTS = ("complete", "untouched", "buggy")
+STUDENTS = ("complete", "untouched", "buggy", "cheater")
+SUBMITTED_AT = "2024-06-04 10:00:00.000000 UTC"  # the complete student's timestamp.txt
+REPLACE_GRADER = '''\
+import autograder.notebook_grading as grading
+
+grading.grade_task = lambda task, namespace: 100.0
+
+
+def grade_task(task, namespace):
+    return 100.0
+'''
 
 
 @dataclass
 class Course:
     root: Path
     written: str  # what `autograder nbgrader` printed
+    autograded: str  # what `autograder nbgrader-autograde` printed
+    env: dict[str, str]
     scores: dict[str, dict[str, float]]  # student -> notebook -> nbgrader's score
     max_scores: dict[str, float]  # notebook -> its points
+    timestamps: dict[str, object]  # student -> the submission's timestamp in the gradebook
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> str:
@@ -51,15 +73,24 @@ def run(command: list[str], cwd: Path, env: dict[str, str]) -> str:
 
 
 def isolated_env(root: Path) -> dict[str, str]:
-    """No user configuration, and a decoy python3 kernelspec that would fail to start."""
+    """No user configuration, no virtualenv on PATH, and a decoy python3 kernelspec that cannot start."""
     decoy = root / "decoy" / "kernels" / "python3"
     decoy.mkdir(parents=True)
     (decoy / "kernel.json").write_text(json.dumps({"argv": ["/nonexistent/python", "-m", "ipykernel_launcher",
                                                             "-f", "{connection_file}"],
                                                    "display_name": "decoy", "language": "python"}))
     (root / "jupyter-config").mkdir()
-    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-            "JUPYTER_PATH": str(root / "decoy"), "JUPYTER_CONFIG_DIR": str(root / "jupyter-config")}
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN)
+    env = {key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    return {**env, "PATH": path, "JUPYTER_PATH": str(root / "decoy"),
+            "JUPYTER_CONFIG_DIR": str(root / "jupyter-config")}
+
+
+def cheating_notebooks() -> dict[str, nbformat.NotebookNode]:
+    notebooks = copy.deepcopy(RELEASE)
+    notebooks["02_convolution.ipynb"].cells.insert(2, new_code_cell("from solutions.conv import *"))
+    notebooks["01_computational_graph.ipynb"].cells.insert(2, new_code_cell(REPLACE_GRADER))
+    return notebooks
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +99,10 @@ def course(tmp_path_factory) -> Course:
 
     root = tmp_path_factory.mktemp("nbgrader")
     env = isolated_env(root)
-    path = root / "course"
-    written = run([sys.executable, "-m", "autograder", "nbgrader", str(path)], root, env)
+    written = run([sys.executable, "-m", "autograder", "nbgrader", str(root / "written")], root, env)
+    path = root / "elsewhere" / "course"
+    shutil.copytree(root / "written", path)
+    shutil.rmtree(root / "written")  # a path left in the course would now point at nothing
     nbgrader = str(BIN / "nbgrader")
     run([nbgrader, "generate_assignment", ASSIGNMENT], path, env)
     release = path / "release" / ASSIGNMENT
@@ -77,11 +110,13 @@ def course(tmp_path_factory) -> Course:
         "complete": SOLVED,
         "untouched": {p.name: nbformat.read(p, as_version=4) for p in sorted(release.glob("*.ipynb"))},
         "buggy": buggy_notebooks(),
+        "cheater": cheating_notebooks(),
     }
     for student, notebooks in submissions.items():
-        run([nbgrader, "db", "student", "add", student], path, env)
         write(notebooks, path / "submitted" / student / ASSIGNMENT)
-    run([nbgrader, "autograde", ASSIGNMENT], path, env)
+    (path / "submitted" / "complete" / ASSIGNMENT / "timestamp.txt").write_text(SUBMITTED_AT)
+    autograded = run([sys.executable, "-m", "autograder", "nbgrader-autograde", str(path), ASSIGNMENT],
+                     root, env)
     run([nbgrader, "generate_feedback", ASSIGNMENT], path, env)
     run([nbgrader, "export"], path, env)
     scores: dict[str, dict[str, float]] = defaultdict(dict)
@@ -90,14 +125,22 @@ def course(tmp_path_factory) -> Course:
             for notebook in gradebook.find_submission(ASSIGNMENT, student).notebooks:
                 scores[student][notebook.name] = notebook.score
         max_scores = {nb.name: nb.max_score for nb in gradebook.find_assignment(ASSIGNMENT).notebooks}
-    return Course(path, written, dict(scores), max_scores)
+        timestamps = {s: gradebook.find_submission(ASSIGNMENT, s).timestamp for s in STUDENTS}
+    return Course(path, written, autograded, env, dict(scores), max_scores, timestamps)
 
 
 def test_autograder_nbgrader_writes_the_course_and_says_what_next(course):
     for name in ("nbgrader_config.py", "kernel.json", *build_notebooks(release=False)):
         assert f"{name}\n" in course.written
     assert f"nbgrader generate_assignment {ASSIGNMENT}" in course.written
+    assert f"autograder nbgrader-autograde . {ASSIGNMENT}" in course.written
     assert sorted(p.name for p in (course.root / "source" / ASSIGNMENT).iterdir()) == sorted(SOLVED)
+
+
+def test_the_course_names_no_path_of_the_machine_that_wrote_it(course):
+    for file in ("nbgrader_config.py", "jupyter/kernels/python3/kernel.json"):
+        text = (course.root / file).read_text()
+        assert str(ROOT) not in text and "/written" not in text and "PYTHONPATH" not in text, file
 
 
 def test_nbgraders_release_is_ours_and_holds_no_solution_code(course):
@@ -110,29 +153,37 @@ def test_nbgraders_release_is_ours_and_holds_no_solution_code(course):
     assert not solution_code_lines() & lines
 
 
-def test_complete_notebooks_get_full_marks_and_untouched_ones_zero(course):
+def test_complete_notebooks_get_full_marks_untouched_and_cheating_ones_zero(course):
     assert course.scores["complete"] == course.max_scores
     assert sum(course.max_scores.values()) == 100
     assert set(course.scores["untouched"].values()) == {0.0}
+    assert set(course.scores["cheater"].values()) == {0.0}
     assert 0 < sum(course.scores["buggy"].values()) < 100
-
-
-def test_each_notebooks_nbgrader_score_equals_autograder_grade_on_the_same_files(course):
     for student in STUDENTS:
-        folder = course.root / "submitted" / student / ASSIGNMENT
-        command = [sys.executable, "-m", "autograder", "grade", str(folder), "--json"]
-        graded = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
-        per_notebook: dict[str, float] = defaultdict(float)
-        for task in graded["tasks"]:
-            per_notebook[BY_MODULE[task["name"].split(".")[0]].stem] += task["score"]
-        assert course.scores[student] == pytest.approx(dict(per_notebook)), student
+        assert f"{student} " in course.autograded
+    assert f"{len(STUDENTS)} submission(s) of {ASSIGNMENT} autograded" in course.autograded
 
 
-def test_test_cells_ran_the_hidden_cases_and_wrote_nothing_on_stderr(course):
+def test_each_notebooks_score_equals_autograder_grade_on_the_same_files(course):
+    for student in ("buggy", "cheater"):
+        graded = grade_submission(course.root / "submitted" / student / ASSIGNMENT)
+        per_notebook: dict[str, float] = dict.fromkeys(course.max_scores, 0.0)
+        for task in graded.tasks:
+            per_notebook[BY_MODULE[task.name.split(".")[0]].stem] += task.score
+        assert course.scores[student] == pytest.approx(per_notebook), student
+
+
+def test_test_cells_show_the_hidden_cases_feedback_and_the_locked_cells_are_the_instructors(course):
+    source = {p.name: nbformat.read(p, as_version=4) for p in (course.root / "source" / ASSIGNMENT).iterdir()}
     for student in STUDENTS:
         for path in (course.root / "autograded" / student / ASSIGNMENT).glob("*.ipynb"):
+            locked = {nbgrader_meta(c)["grade_id"]: c.source for c in source[path.name].cells
+                      if nbgrader_meta(c).get("locked")}
             for cell in nbformat.read(path, as_version=4).cells:
-                if nbgrader_meta(cell).get("grade"):
+                meta = nbgrader_meta(cell)
+                if meta.get("locked"):
+                    assert cell.source == locked[meta["grade_id"]], (student, path.name, meta["grade_id"])
+                if meta.get("grade"):
                     kinds = [(o.output_type, o.get("name")) for o in cell.outputs]
                     assert kinds == [("stream", "stdout"), ("execute_result", None)], (student, path.name)
                     assert "(hidden cases)" in cell.outputs[0].text
@@ -146,5 +197,77 @@ def test_feedback_explains_the_bugs_and_the_export_has_every_student(course):
     conv = (feedback / "02_convolution.html").read_text()
     assert "you flipped the kernel" in conv
     with open(course.root / "grades.csv", newline="") as f:
-        rows = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)}
-    assert rows == pytest.approx({s: sum(course.scores[s].values()) for s in STUDENTS})
+        rows = {row["student_id"]: row for row in csv.DictReader(f)}
+    assert {s: float(row["score"]) for s, row in rows.items()} == \
+        pytest.approx({s: sum(course.scores[s].values()) for s in STUDENTS})
+    assert rows["complete"]["timestamp"] == "2024-06-04 10:00:00"  # nbgrader read timestamp.txt
+    assert course.timestamps["untouched"] is None
+
+
+def test_a_second_run_skips_what_is_autograded_as_nbgrader_does(course):
+    out = run([sys.executable, "-m", "autograder", "nbgrader-autograde", str(course.root), ASSIGNMENT],
+              course.root, course.env)
+    assert f"0 submission(s) of {ASSIGNMENT} autograded" in out
+
+
+def test_the_course_kernel_cannot_import_the_reference(course):
+    from jupyter_client.manager import start_new_kernel
+
+    kernels = os.pathsep.join([str(course.root / "jupyter"), course.env["JUPYTER_PATH"]])  # the config's
+    env = {**course.env, "JUPYTER_PATH": kernels}
+    saved = dict(os.environ)
+    os.environ.update(env)  # the kernelspecs are looked up on JUPYTER_PATH of this process
+    try:
+        manager, client = start_new_kernel(kernel_name="python3")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    try:
+        replies = {code: client.execute_interactive(code, timeout=60)["content"]
+                   for code in ("import numpy, autograder.notebook_grading", "from solutions.conv import *")}
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert replies["import numpy, autograder.notebook_grading"]["status"] == "ok"
+    assert replies["from solutions.conv import *"]["ename"] == "ModuleNotFoundError"
+
+
+@pytest.mark.parametrize("course_dir, assignment, message", [
+    ("missing", ASSIGNMENT, "is not a folder"),
+    (".", ASSIGNMENT, "no nbgrader course"),
+    ("COURSE", "week5", "no assignment 'week5'"),
+])
+def test_a_course_that_cannot_be_graded_is_one_clear_line(course, tmp_path, course_dir, assignment, message):
+    folder = course.root if course_dir == "COURSE" else tmp_path / course_dir
+    done = subprocess.run([sys.executable, "-m", "autograder", "nbgrader-autograde", str(folder), assignment],
+                          cwd=tmp_path, env=course.env, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_test_cell_scores_its_tasks_share_scaled_to_its_own_points(tmp_path):
+    from nbgrader.utils import determine_grade
+
+    from autograder.nbgrader_autograde import IsolatedTestCells
+
+    notebook = copy.deepcopy(buggy_notebooks()["02_convolution.ipynb"])
+    folder = write({"02_convolution.ipynb": notebook}, tmp_path / "alice")
+    result = grade_submission(folder)
+    (tmp_path / "results" / "alice").mkdir(parents=True)
+    (tmp_path / "results" / "alice" / "result.json").write_text(
+        json.dumps({**result.to_json(), "batch": {"student": "alice", "status": "graded"}}))
+    tests = [cell for cell in notebook.cells if nbgrader_meta(cell).get("grade")]
+    for cell in tests:
+        cell.metadata.nbgrader["points"] *= 2  # the instructor gave every test cell twice the task's points
+    stray = new_code_cell("print('no grade_task here')", metadata={"nbgrader": {
+        "grade": True, "solution": False, "locked": True, "grade_id": "stray", "points": 1,
+        "schema_version": 3}})
+    notebook.cells.append(stray)
+    resources = {"nbgrader": {"student": "alice", "notebook": "02_convolution"}}
+    IsolatedTestCells(results_dir=str(tmp_path / "results")).preprocess(notebook, resources)
+    scores = {task.name: task.score for task in result.tasks}
+    for cell in tests:
+        task = cell.source.split('"')[1]
+        assert determine_grade(cell)[0] == pytest.approx(2 * scores[task]), task
+    assert scores["conv.conv_forward"] < BY_NAME["conv.conv_forward"].points  # the flipped kernel
+    assert determine_grade(stray)[0] == 0  # a grade cell of no task: never the full marks of a silent cell
