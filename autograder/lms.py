@@ -39,21 +39,21 @@ from __future__ import annotations
 import csv
 import html
 import io
-import os
 import re
 import shutil
-import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
+
+from .submission import MAX_ENTRIES, File, Skipped, walk
 
 CANVAS, MOODLE = "canvas", "moodle"
 LMSES = (CANVAS, MOODLE)
-MAX_FILES = 20_000  # files in one download (a class of 500 with 40 files each)
-MAX_BYTES = 4 * 2**30  # bytes a download may hold or expand to
+MAX_FILES = MAX_ENTRIES  # files in one download: what the loader's walk looks at
+MAX_BYTES = 4 * 2**30  # bytes a download zip may expand to
 MAX_FILE_BYTES = 50 * 2**20  # one student's file, or what one student's zip expands to
 MAX_STUDENT_FILES = 2000
 NOT_STUDENTS = ("__MACOSX", ".DS_Store", "Thumbs.db")  # what a zip made on a Mac or Windows adds
@@ -118,8 +118,7 @@ def original_name(name: str) -> tuple[str, int, int]:
 class Upload:
     """One file of a student in the download."""
 
-    path: Path  # where it is (inside the download's folder)
-    shown: str  # its path as the download names it, for messages
+    file: File  # where it is (inside the download's folder), pinned to the file the walk saw
     relative: str  # its path inside the student's submission, renamings undone ("assignments/conv.py")
     rank: tuple[int, int, int]  # (re-upload N, Canvas file id, copy N): the highest wins
 
@@ -143,12 +142,12 @@ class StudentFiles:
             by_name.setdefault(upload.relative, []).append(upload)
         kept = []
         for relative, uploads in sorted(by_name.items()):
-            uploads.sort(key=lambda u: (u.rank, u.shown))
+            uploads.sort(key=lambda u: (u.rank, u.file.parts))
             kept.append(uploads[-1])
             if len(uploads) > 1:
                 self.notes.append(
-                    f"{relative}: graded your latest upload, {PurePosixPath(uploads[-1].shown).name} "
-                    f"(not {', '.join(PurePosixPath(u.shown).name for u in uploads[:-1])})"
+                    f"{relative}: graded your latest upload, {PurePosixPath(uploads[-1].file.name).name} "
+                    f"(not {', '.join(PurePosixPath(u.file.name).name for u in uploads[:-1])})"
                 )
         return kept
 
@@ -164,44 +163,18 @@ class Download:
 
 def _valid_utf8(name: str) -> bool:
     try:
-        name.encode("utf-8")  # a name that was not UTF-8 on disk holds surrogate escapes
+        name.encode("utf-8")  # a name that was not UTF-8 holds surrogate escapes
     except UnicodeEncodeError:
         return False
     return "\0" not in name
 
 
-def _regular_files(root: Path, skipped: list[str]) -> list[tuple[str, Path]]:
-    """Every regular file under ``root`` as (relative POSIX path, path), never following a link."""
-    found, count = [], 0
-    for folder, dirs, names in os.walk(root):  # os.walk does not descend into linked folders
-        dirs[:] = sorted(d for d in dirs if d not in NOT_STUDENTS)
-        for name in sorted(names):
-            path = Path(folder, name)
-            shown = path.relative_to(root).as_posix()
-            if name in NOT_STUDENTS or name.startswith("._"):
-                continue
-            if not _valid_utf8(shown):
-                skipped.append(
-                    f"{shown.encode('utf-8', 'replace').decode()}: the name is not valid UTF-8; skipped"
-                )
-                continue
-            try:
-                info = path.lstat()
-            except OSError as exc:
-                skipped.append(f"{shown}: unreadable ({exc.strerror}); skipped")
-                continue
-            if not stat.S_ISREG(info.st_mode):
-                kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
-                skipped.append(f"{shown}: {kind}; skipped")
-                continue
-            if info.st_size > MAX_FILE_BYTES:
-                skipped.append(f"{shown}: larger than {MAX_FILE_BYTES // 2**20} MB; skipped")
-                continue
-            count += 1
-            if count > MAX_FILES:
-                raise LmsError(f"the download holds more than {MAX_FILES} files")
-            found.append((shown, path))
-    return found
+def _files(root: Path, skipped: list[str]) -> list[File]:
+    """Every regular file of the download, as the loader's ``walk`` finds them (no link followed,
+    nothing that is not a regular file, names valid UTF-8, depth and count capped)."""
+    walked = walk(root)
+    skipped += walked.skipped
+    return [f for f in walked.files if f.parts[-1] not in NOT_STUDENTS and not f.parts[-1].startswith("._")]
 
 
 def _safe_member(name: str) -> PurePosixPath | None:
@@ -216,27 +189,30 @@ def _safe_member(name: str) -> PurePosixPath | None:
 _UNREADABLE_MEMBER = (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError, zlib.error)
 
 
-def unzip(archive: Path, out: Path, max_files: int, max_bytes: int, skipped: list[str]) -> None:
-    """Unpack ``archive`` into ``out``: files only, never outside ``out``, ``max_files`` and ``max_bytes``.
+def unzip(
+    source: IO[bytes], name: str, out: Path, max_files: int, max_bytes: int, skipped: list[str]
+) -> None:
+    """Unpack the zip ``name`` read from ``source`` into ``out``: files only, never outside ``out``,
+    at most ``max_files`` files and ``max_bytes`` bytes.
 
     A member that is unsafe or unreadable is skipped and named in ``skipped``; a member that
     expands beyond what its header declared is cut off there (a zip bomb), and skipped.
     """
     total = 0
     try:
-        with zipfile.ZipFile(archive) as zipped:
+        with zipfile.ZipFile(source) as zipped:
             members = [m for m in zipped.infolist() if not m.is_dir()]
             if len(members) > max_files:
-                raise LmsError(f"{archive.name} holds more than {max_files} files")
+                raise LmsError(f"{name} holds more than {max_files} files")
             for member in members:
                 relative = _safe_member(member.filename)
                 if relative is None:
                     if not any(n in member.filename for n in NOT_STUDENTS):
-                        skipped.append(f"{member.filename!r} in {archive.name}: an unsafe name; skipped")
+                        skipped.append(f"{member.filename!r} in {name}: an unsafe name; skipped")
                     continue
                 total += member.file_size
                 if total > max_bytes:
-                    raise LmsError(f"{archive.name} expands to more than {max_bytes // 2**20} MB")
+                    raise LmsError(f"{name} expands to more than {max_bytes // 2**20} MB")
                 target = out.joinpath(*relative.parts)
                 created = False
                 try:
@@ -252,9 +228,9 @@ def unzip(archive: Path, out: Path, max_files: int, max_bytes: int, skipped: lis
                 except _UNREADABLE_MEMBER as exc:
                     if created:
                         target.unlink(missing_ok=True)
-                    skipped.append(f"{relative} in {archive.name}: unreadable ({exc}); skipped")
+                    skipped.append(f"{relative} in {name}: unreadable ({exc}); skipped")
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise LmsError(f"{archive.name} is not a readable zip file ({exc})") from None
+        raise LmsError(f"{name} is not a readable zip file ({exc})") from None
 
 
 # ------------------------------------------------------------------ reading a download
@@ -263,73 +239,79 @@ def unzip(archive: Path, out: Path, max_files: int, max_bytes: int, skipped: lis
 def _add(student: StudentFiles, upload: Upload) -> None:
     """Count one of her files, unless its name would lead out of her folder (``..``)."""
     if any(part in ("", ".", "..") for part in upload.relative.split("/")):
-        student.notes.append(f"{upload.shown}: a name that is not a file name; not graded")
+        student.notes.append(f"{upload.file.name}: a name that is not a file name; not graded")
     else:
         student.uploads.append(upload)
 
 
-def _canvas_uploads(files: list[tuple[str, Path]], download: Download) -> None:
-    for shown, path in files:
-        if "/" in shown:  # Canvas's zip is flat; a folder is not Canvas's
-            download.skipped.append(
-                f"{shown}: not a Canvas submission file (Canvas's download is flat); skipped"
-            )
+def _canvas_uploads(files: list[File], download: Download) -> None:
+    for file in files:
+        if len(file.parts) > 1:  # Canvas's zip is flat; a folder is not Canvas's
+            download.skipped.append(f"{file.name}: not a Canvas submission file (Canvas's download is flat)")
             continue
-        match = _CANVAS_FILE.fullmatch(shown)
+        match = _CANVAS_FILE.fullmatch(file.parts[0])
         if match is None:
-            text = _CANVAS_TEXT.fullmatch(shown)
+            text = _CANVAS_TEXT.fullmatch(file.parts[0])
             if text:
-                student = download.students.setdefault(
-                    text["user"], StudentFiles(text["user"], text["name"] or "")
-                )
-                student.notes.append(f"{shown}: a text entry or a link, not a file; not graded")
+                user = text["user"]
+                student = download.students.setdefault(user, StudentFiles(user, text["name"] or ""))
+                student.notes.append(f"{file.name}: a text entry or a link, not a file; not graded")
             else:
-                download.skipped.append(f"{shown}: not named <name>_<user id>_<file id>_<file>; skipped")
+                download.skipped.append(f"{file.name}: not named <name>_<user id>_<file id>_<file>; skipped")
             continue
         user, late = match["user"], bool(match["late"])
         prefix = "_".join(p for p in (match["name"], "LATE" if late else None, user) if p)
-        student = download.students.setdefault(
-            user, StudentFiles(user, match["name"] or "", late, canvas_prefix=prefix)
-        )
+        student = download.students.setdefault(user, StudentFiles(user, match["name"] or "", late,
+                                                                  canvas_prefix=prefix))  # fmt: skip
         student.late_marker |= late
         relative, reupload, copy = original_name(match["original"])
-        _add(student, Upload(path, shown, relative, (reupload, int(match["file"]), copy)))
+        _add(student, Upload(file, relative, (reupload, int(match["file"]), copy)))
         student.file_ids.append(match["file"])
 
 
-def _moodle_uploads(files: list[tuple[str, Path]], download: Download) -> None:
-    for shown, path in files:
-        top, _, inside = shown.partition("/")
+def _moodle_uploads(files: list[File], download: Download) -> None:
+    for file in files:
+        top, inside = file.parts[0], "/".join(file.parts[1:])
         match = _MOODLE_ENTRY.fullmatch(top)
         if match is None or (not inside and not match["rest"]):
-            download.skipped.append(
-                f"{shown}: not under <Full Name>_<participant id>_assignsubmission_file_; skipped"
-            )
+            download.skipped.append(f"{file.name}: not under <Full Name>_<id>_assignsubmission_file_")
             continue
         student = download.students.setdefault(match["user"], StudentFiles(match["user"], match["name"]))
         if match["plugin"] != "file":
-            student.notes.append(f"{shown}: not a file submission ({match['plugin']}); not graded")
+            student.notes.append(f"{file.name}: not a file submission ({match['plugin']}); not graded")
             continue
         within = f"{match['rest']}/{inside}" if inside else match["rest"]  # her path, below the prefix
         folder, _, leaf = within.strip("/").rpartition("/")
         name, reupload, copy = original_name(leaf)
-        _add(student, Upload(path, shown, f"{folder}/{name}" if folder else name, (reupload, 0, copy)))
+        _add(student, Upload(file, f"{folder}/{name}" if folder else name, (reupload, 0, copy)))
 
 
 def read_download(path: Path, lms: str, work: Path) -> Download:
     """Every student's files in a Canvas or Moodle download, a zip (unpacked into ``work``) or a folder."""
     download = Download(lms)
-    if path.is_file():
-        root = work / "download"
-        root.mkdir(parents=True)
-        unzip(path, root, MAX_FILES, MAX_BYTES, download.skipped)
-    elif path.is_dir():
+    if path.is_dir():
         root = path
     else:
-        raise LmsError(f"{path} is neither a folder nor a zip file")
-    files = _regular_files(root, download.skipped)
-    (_canvas_uploads if lms == CANVAS else _moodle_uploads)(files, download)
+        root = work / "download"
+        root.mkdir(parents=True)
+        try:
+            with File.at(path).open() as source:  # the TA's zip, still: never through a link or a FIFO
+                unzip(source, path.name, root, MAX_FILES, MAX_BYTES, download.skipped)
+        except Skipped as exc:
+            raise LmsError(f"{exc} (expected the download: a zip or a folder)") from None
+    (_canvas_uploads if lms == CANVAS else _moodle_uploads)(_files(root, download.skipped), download)
     return download
+
+
+def _copy(upload: Upload, target: Path, notes: list[str]) -> None:
+    """Her file at ``target``, read through the pinned file; over the size limit, a note instead."""
+    try:
+        data = upload.file.read(MAX_FILE_BYTES)
+    except Skipped as exc:
+        notes.append(str(exc))
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
 
 
 def materialise(student: StudentFiles, work: Path) -> Path:
@@ -341,27 +323,25 @@ def materialise(student: StudentFiles, work: Path) -> Path:
     winners = student.winners()
     if len(winners) == 1 and winners[0].relative.lower().endswith(".zip"):
         target = work / f"{student.student}.zip"
-        shutil.copyfile(winners[0].path, target)
+        _copy(winners[0], target, student.notes)
         return target
     folder = work / student.student
     folder.mkdir(parents=True)
     zips = [u for u in winners if u.relative.lower().endswith(".zip")]
     for upload in zips:
         try:
-            unzip(upload.path, folder, MAX_STUDENT_FILES, MAX_FILE_BYTES, student.notes)
-        except LmsError as exc:
+            with upload.file.open() as source:
+                unzip(source, upload.relative, folder, MAX_STUDENT_FILES, MAX_FILE_BYTES, student.notes)
+        except (LmsError, Skipped) as exc:
             student.notes.append(f"{exc}; it was not graded")
     for upload in winners:
         if upload in zips:
             continue
         target = folder.joinpath(*PurePosixPath(upload.relative).parts)
         if target.exists():
-            student.notes.append(
-                f"{upload.relative}: the file you uploaded by itself replaces the one in your zip"
-            )
+            student.notes.append(f"{upload.relative}: the file you uploaded alone replaces your zip's")
             target.unlink() if not target.is_dir() else shutil.rmtree(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(upload.path, target)
+        _copy(upload, target, student.notes)
     return folder
 
 

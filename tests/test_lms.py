@@ -308,7 +308,7 @@ def test_the_highest_reupload_wins_then_the_latest_file_id(tmp_path):
     ):
         (tmp_path / name).write_text(name)
     student = lms.read_download(tmp_path, lms.CANVAS, tmp_path / "work").students["1"]
-    assert {u.relative: u.shown for u in student.winners()} == {
+    assert {u.relative: u.file.name for u in student.winners()} == {
         "conv.py": "a_1_8_conv-1.py",
         "basics.py": "a_1_4_basics.py",
     }
