@@ -29,9 +29,10 @@ which attaches each file to the student's submission as a comment (``Assignment
 #generate_comments_from_files``: the first two all-digit ``_``-separated parts of a file's name are
 the user id and the id of one of the files of her submission).
 
-Everything in a download is the students' and is treated as hostile: only regular files count
-(no links, FIFOs or devices), names must be valid UTF-8 and stay inside the download, and the
-sizes and numbers of files are capped; what is skipped is named, and nothing stops the batch.
+Everything in a download is the students' and is treated as hostile: it is read with the loader's
+``submission.walk`` and pinned ``File`` reads (only regular files, never through a link, names
+valid UTF-8, depth and count capped), zip members must stay inside the folder they are unpacked
+to, and sizes are capped while reading; what is skipped is named, and nothing stops the batch.
 """
 
 from __future__ import annotations
