@@ -121,21 +121,51 @@ def clear_scratch(folders: list[str]) -> None:
                 pass
 
 
-def clear_ipc() -> None:
-    """Remove every System V shared-memory segment, message queue and semaphore set in sight.
-
-    Only for a sandbox with an IPC namespace of its own: what is in sight is then its alone.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    for kind, remove in (("shm", libc.shmctl), ("msg", libc.msgctl), ("sem", libc.semctl)):
+def ipc_objects(uid: int | None = None) -> dict[str, list[int]]:
+    """The System V IPC objects in sight (of ``uid``'s, if given), by kind: their ids."""
+    found: dict[str, list[int]] = {}
+    for kind in ("shm", "msg", "sem"):
         try:
             with open(f"/proc/sysvipc/{kind}") as table:
-                rows = table.read().splitlines()[1:]
+                header, *rows = table.read().splitlines()
         except OSError:
             continue
-        for row in rows:
-            ident = int(row.split()[1])
+        owner = header.split().index("uid")
+        found[kind] = [int(row.split()[1]) for row in rows if uid is None or int(row.split()[owner]) == uid]
+    return found
+
+
+def clear_ipc(uid: int | None = None) -> None:
+    """Remove the System V shared-memory segments, message queues and semaphore sets of ``uid``.
+
+    ``uid`` None: every one in sight, for a sandbox with an IPC namespace of its own (what
+    is in sight is then its alone); else those of the sandbox's own uid.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    removers = {"shm": libc.shmctl, "msg": libc.msgctl, "sem": libc.semctl}
+    for kind, idents in ipc_objects(uid).items():
+        remove = removers[kind]
+        for ident in idents:
             if kind == "sem":
                 remove(ident, 0, IPC_RMID, None)
             else:
                 remove(ident, IPC_RMID, None)
+
+
+def remove_files_of(uid: int, folders: tuple[str, ...] = ("/tmp", "/var/tmp", "/dev/shm")) -> None:
+    """Remove what ``uid`` made in the folders every user may write (a sandbox without a private /tmp)."""
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass

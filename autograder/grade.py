@@ -21,7 +21,16 @@ from typing import Any
 import numpy as np
 
 from . import cache, submission
-from .checks import CHECKS, Context, Failed, Reference, expected_nothing, judge_raises, reference_numerics
+from .checks import (
+    CHECKS,
+    Context,
+    Failed,
+    Reference,
+    expected_nothing,
+    judge_raises,
+    reference_numerics,
+    shown_warnings,
+)
 from .inputs import case_seed, make_inputs, to_generators
 from .runner import InProcessRunner, Runner
 from .sandbox import Limits, Sandbox, SandboxError
@@ -123,7 +132,10 @@ def call_limit(limits: Limits, seconds: float) -> float:
 
 
 def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
+    """Judge one case. A hidden case's result holds no printed output and no text the student's
+    code chose (SPEC §3): the judges word its failure, ``shown_warnings`` filters its warnings."""
     case = planned.case
+    ctx.public = case.public
     failure: Failed | None = Failed("interrupted")  # until judged: a fresh worker for whatever comes next
     try:
         if case.raises:
@@ -136,10 +148,8 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
     except SandboxError:  # the platform cannot run student code at all: no case can be judged
         raise
     except Exception as exc:  # noqa: BLE001 - a grader bug must cost no student a crash of the batch
-        failure = Failed(
-            f"the grader could not judge this case ({type(exc).__name__}: {exc}); "
-            "please report it to your TA."
-        )
+        detail = f"{type(exc).__name__}: {exc}" if case.public else type(exc).__name__
+        failure = Failed(f"the grader could not judge this case ({detail}); please report it to your TA.")
     finally:
         ctx.runner.release(fresh=failure is not None)  # a passed case leaves its worker to the next
     return CaseResult(
@@ -148,8 +158,8 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
         passed=failure is None,
         message=failure.message if failure else "",
         hint=failure.hint if failure else "",
-        warnings=sorted(set(ctx.warnings))[:5],
-        output="\n".join(ctx.output)[-2000:],
+        warnings=shown_warnings(ctx.warnings, case.public),
+        output="\n".join(ctx.output)[-2000:] if case.public else "",
     )
 
 

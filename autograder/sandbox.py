@@ -64,13 +64,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from .child import StudentError, describe_end
-from .cleanup import kill_tree, kill_user, processes
+from .cleanup import clear_ipc, kill_tree, kill_user, processes, remove_files_of
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import Outcome, outcome_from, to_wire
 
@@ -511,7 +512,7 @@ class Sandbox:
         self._hello: dict[str, Any] = {}
         self._imported: set[str] = set()  # modules imported by the current case's worker
         self._broken: dict[str, StudentError] = {}  # modules whose import timed out or crashed
-        self._timed_out: set[str] = set()  # functions that ran out of time: a short limit from then on
+        self._timeouts: Counter[str] = Counter()  # functions that ran out of time, how often
         self._call_limit = limits.wall
         self._in_case = False
         self._ready = False
@@ -724,19 +725,22 @@ class Sandbox:
                 return loaded
             self._imported.add(module)
             printed = loaded.output
-        # An endless loop costs its full limit once, not once per case: after a timeout, a tenth.
-        again = function in self._timed_out
-        limit = max(self.limits.floor / 4, self._call_limit / 10) if again else self._call_limit
+        # An endless loop costs its full limit once, not once per case: after a timeout, a tenth of
+        # it; after a second one, the function is not called again.
+        name, timeouts = function.split(".")[1], self._timeouts[function]
+        if timeouts >= 2:
+            return Outcome(error=StudentError("Timeout", f"not run: {name}() ran out of time on two earlier "
+                                                         "cases (an endless loop, or far too slow)"))
+        limit = max(self.limits.floor / 4, self._call_limit / 10) if timeouts else self._call_limit
         request = {"op": "call", "function": function, "args": to_wire(args), "keep": list(keep),
                    "global_seed": global_seed}
         outcome = self._exchange(request, limit)
         if outcome.error is not None and outcome.error.type_name == "Timeout":
-            self._timed_out.add(function)
-            if again:
+            self._timeouts[function] += 1
+            if timeouts:
                 outcome.error = StudentError("Timeout", (
-                    f"the call did not finish within {limit:.3g} s, and was stopped: "
-                    f"{function.split('.')[1]}() ran out of time on an earlier case, so it gets a tenth of "
-                    "its time limit from then on"))
+                    f"the call did not finish within {limit:.3g} s, and was stopped: {name}() ran out of "
+                    "time on an earlier case, so it gets a tenth of its time limit from then on"))
         outcome.output = printed + outcome.output
         return outcome
 
@@ -781,6 +785,9 @@ class Sandbox:
         """Kill everything the sandbox started, remove its folders, give its uid back."""
         with _uninterrupted():
             self._stop()
+            if self.backend == "own-uid" and self.uid is not None:  # no namespace took them away
+                clear_ipc(self.uid)
+                remove_files_of(self.uid)
             if self.cgroup is not None:
                 self.cgroup.remove()
             if self.root is not None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.cleanup import processes
+from autograder.cleanup import ipc_objects, processes
 from autograder.grade import GradeResult, grade_submission, hidden_plan
 from autograder.sandbox import Limits
 from tests.bugcorpus import _splice, reference_source, write_submission
@@ -93,6 +93,12 @@ def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
             for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 
+def bytecode() -> dict[str, str]:
+    """The grader's and the reference's compiled modules, with their content hashes."""
+    files = [p for folder in ("autograder", "solutions") for p in (ROOT / folder / "__pycache__").glob("*")]
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+
+
 def live_leftovers(result: GradeResult, marker: str) -> list[str]:
     """Live processes of the sandbox's uid, or whose environment names the sandbox's temporary folder."""
     uid = result.isolation["user"]["uid"] if result.isolation["user"]["own_uid"] else None
@@ -138,6 +144,8 @@ def test_an_attack_costs_its_own_points_and_nothing_else(hostile, tmp_path, sand
               "@MARKER@": marker}
     submission = write_hostile(hostile, tmp_path / "submission", places)
     watched = {folder: snapshot(folder) for folder in (out, submission, HOSTILE)}
+    compiled = bytecode()
+    ipc_before = ipc_objects()
 
     result = grade_submission(submission, isolated=True, limits=LIMITS, plan=plan_for(hostile))
 
@@ -148,12 +156,20 @@ def test_an_attack_costs_its_own_points_and_nothing_else(hostile, tmp_path, sand
     assert not list(Path("/tmp").glob(f"{marker}*")), f"{hostile.name} left a file in /tmp"
     assert list(sandbox_tmp.iterdir()) == [], "the sandbox's folders must be removed"
     assert live_leftovers(result, str(sandbox_tmp)) == [], f"{hostile.name} left processes"
+    assert all(set(ipc_objects()[kind]) <= set(ipc_before[kind]) for kind in ipc_before), \
+        f"{hostile.name} left System V IPC objects"
+    after = bytecode()
+    assert all(after.get(name) == digest for name, digest in compiled.items()), "the grader's bytecode"
+    assert not [name for name in after if marker in name], f"{hostile.name} planted bytecode"
 
     # Skip only where the platform cannot give the protection: where it can, the sandbox must use it.
     if "own_uid" in hostile.requires and not AS_ROOT:
         pytest.skip("without root the child runs as the grader's user: it can delete what the grader can")
     if "hidden" in hostile.requires and not BWRAP and result.isolation["grader_files_readable"]:
         pytest.skip("no bubblewrap here, and the grader's files are readable by every user")
+    if "process_limit" in hostile.requires and not (
+            "processes" in result.isolation["rlimits"] or result.isolation["cgroup"]):
+        pytest.skip("no process limit here: without root, only a user namespace makes one count")
 
     for task in result.tasks:
         failed = [case for case in task.cases if not case.passed]

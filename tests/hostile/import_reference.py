@@ -2,7 +2,7 @@
 
 MODULE = "conv"
 TASK = "conv.conv_param_count"
-REASON = r"No module named|PermissionError"
+REASON = r"No module named|ModuleNotFoundError|PermissionError"
 REQUIRES = ("hidden",)
 
 
