@@ -111,7 +111,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("stubs", help="instructors: regenerate assignments/ and its public cases from solutions/")
     batch = sub.add_parser("batch", help="TAs: grade every entry of DIR (one per student) into OUT")
     batch.add_argument(
-        "dir", help="one entry per student: a folder, a .zip, or notebooks; its name is the id"
+        "dir", help="one entry per student: a folder, a .zip, or notebooks; its name is the id "
+        "(with --lms: the LMS's download)"
     )
     batch.add_argument(
         "--out", required=True, help="folder for results, feedback, gradebook.csv and the report"
@@ -119,6 +120,27 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=int, default=2, help="submissions graded in parallel (default 2)")
     batch.add_argument(
         "--force", action="store_true", help="regrade submissions already graded and unchanged"
+    )
+    batch.add_argument("--only", nargs="+", metavar="ID", help="grade (or regrade) just these students")
+    batch.add_argument(
+        "--lms", choices=("canvas", "moodle"), help="DIR is this LMS's download of the submissions"
+    )
+    batch.add_argument(
+        "--roster", metavar="CSV", help="the LMS's gradebook export (Canvas) or grading worksheet (Moodle)"
+    )
+    batch.add_argument(
+        "--lms-column", metavar="NAME", help="Canvas: the assignment column of lms_import.csv (default: the "
+        "roster's only assignment column, else a new column 'Week 4 autograder')"
+    )
+    batch.add_argument("--due", metavar="ISO-DATETIME", help="the deadline, e.g. 2026-12-01T23:59 (local)")
+    batch.add_argument(
+        "--late-penalty", metavar="AMOUNT", help="points or %% of the maximum, once or per day or part "
+        "of a day late: '10%%/day', '5/day', '20%%', '10'"
+    )
+    batch.add_argument("--late-cap", metavar="AMOUNT", help="the most the late penalty takes: '50%%' or '30'")
+    batch.add_argument(
+        "--penalize-late-marker", action="store_true",
+        help="Canvas: penalise a LATE file with no known time as one day late (default: flag only)",
     )
     batch.add_argument("--require-isolation", action="store_true", help=REQUIRE_HELP)
     batch.add_argument(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import tempfile
 import time
 from collections.abc import Iterable
@@ -276,5 +277,41 @@ def grade_submission(
             results = run_plan(runner, plan, Reference(), gradcheck, limits)
         finally:
             runner.close()
+        problems = loaded.problems + module_problems(loaded.package_dir, results)
     isolation = runner.isolation() if isinstance(runner, Sandbox) else {"mode": "in-process"}
-    return summarize(name, results, loaded.problems, started, isolation)
+    return summarize(name, results, problems, started, isolation)
+
+
+_DOES_NOT_IMPORT = re.compile(r"(\w+)\.py (?:does not import|could not be imported): ([^\n]*)")
+
+
+def module_problems(package_dir: Path, results: list[TaskResult]) -> list[str]:
+    """A module that does not import, said once as a problem of the submission, not once per case.
+
+    A syntax error is found by compiling the source here (compiling runs none of it); any other
+    failure to import (a top-level NameError, a missing library) by every case of the module's
+    tasks failing with it. The cases keep their own messages.
+    """
+    problems = {}
+    for module in dict.fromkeys(task.name.split(".")[0] for task in results):
+        try:
+            compile((package_dir / f"{module}.py").read_bytes(), f"{module}.py", "exec")
+        except SyntaxError as exc:
+            problems[module] = f"{exc.msg}, line {exc.lineno}"
+        except (OSError, ValueError, RecursionError, MemoryError):  # missing (said elsewhere), or seen below
+            pass
+    for task in results:
+        module = task.name.split(".")[0]
+        failures = [_DOES_NOT_IMPORT.search(case.message) for case in task.cases]
+        if module not in problems and failures and all(f and f[1] == module for f in failures):
+            problems[module] = failures[0][2]
+    return [f"{module}.py does not import ({why}): every {module}.* task scores 0"
+            for module, why in problems.items()]
+
+
+_UNIMPORTABLE = re.compile(r"(\w+)\.py does not import \(")
+
+
+def unimportable_modules(problems: list[str]) -> set[str]:
+    """The modules that ``module_problems`` reported as not importing."""
+    return {match[1] for problem in problems if (match := _UNIMPORTABLE.match(problem))}

@@ -131,7 +131,8 @@ def test_the_gradebook_has_a_column_per_task_in_the_graders_order(graded):
     _, out, _ = graded
     with open(out / "gradebook.csv", newline="") as f:
         header = next(csv.reader(f))
-    assert header == ["student", *(t.name for t in TASKS), "total", "max", "status", "problems"]
+    assert header == ["student", *(t.name for t in TASKS), "total", "max", "status", "problems",
+                      "submitted", "days late", "late penalty", "flags"]
 
 
 # ---------------------------------------------------------------- the students' files
@@ -257,7 +258,7 @@ def test_a_formula_in_the_gradebook_is_quoted():
     result = {"tasks": [{"name": "conv.conv_forward", "score": 1.0}], "score": 1.0, "max_score": 8.0,
               "problems": ["=HYPERLINK(\"http://x\")"], "batch": {"student": "@eve", "status": "graded"}}
     row = list(csv.reader(batch.gradebook_csv([result]).splitlines()))[1]
-    assert row == ["'@eve", "1", "1", "8", "graded", "'=HYPERLINK(\"http://x\")"]
+    assert row == ["'@eve", "1", "1", "8", "graded", "'=HYPERLINK(\"http://x\")", "", "", "", ""]
 
 
 def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys):
