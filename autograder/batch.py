@@ -81,19 +81,25 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import late, lms
+from .assignment import Assignment, current, use
 from .cache import grader_hash
 from .cli import UsageError
 from .grade import GradeResult, failed_to_load, grade_submission, hidden_plan
-from .report import feedback_html, feedback_markdown, gradescope_results
+from .report import (
+    GRADED,
+    GRADER_ERROR,
+    NOT_GRADED,
+    NOT_SUBMITTED,
+    STAMP,
+    feedback_html,
+    feedback_markdown,
+    gradescope_results,
+)
 from .sandbox import Limits
 from .submission import File, Skipped, shown, walk
-from .tasks import TASKS, TOTAL_POINTS
 
 SUFFIXES = (".zip", ".ipynb")  # removed from an entry's name to give the student id
 NOT_STUDENTS = ("__MACOSX",)  # what unpacking a zip on a Mac leaves beside the submissions
-STAMP = "batch"  # the key of result.json that holds the stamp
-GRADED, NOT_GRADED, GRADER_ERROR = "graded", "not graded", "grader error"
-NOT_SUBMITTED = "not submitted"  # a roster student with no submission in the download
 NOT_ON_ROSTER, LATE = "not on the roster", "late"  # flags
 STOP_GRACE = 10.0  # seconds a stopped worker gets to clean up its sandbox before it is killed
 TIMEOUT_MARGIN = 60.0  # seconds beyond its cases' budget a submission gets: loading, planning, the sandbox
@@ -293,7 +299,8 @@ def write_student(job: Job, result: GradeResult, status: str) -> None:
 
 def record_not_submitted(out: Path, student: str, info: dict[str, Any]) -> None:
     """The row of a roster student with no submission: 0, "not submitted" (no grading needed)."""
-    result = failed_to_load(student, [(task, []) for task in TASKS], NOT_SUBMITTED, time.perf_counter())
+    tasks = [(task, []) for task in current().tasks]
+    result = failed_to_load(student, tasks, NOT_SUBMITTED, time.perf_counter())
     stamp = {"student": student, "entry": "", "lms": info, "flags": []}
     write_student(Job(student, Path(), out / "students" / student, stamp), result, NOT_SUBMITTED)
 
@@ -607,7 +614,7 @@ def _plain_entries(src: Path, out: Path, policy: late.Policy | None) -> dict[str
     entries = {}
     for student, path in find_submissions(src, out).items():
         submitted, note = late.nbgrader_time(path)
-        record = late.assess(policy, submitted, False, "nbgrader timestamp.txt", TOTAL_POINTS)
+        record = late.assess(policy, submitted, False, "nbgrader timestamp.txt", current().total_points)
         flags = (LATE,) if record and record["days_late"] else ()
         entries[student] = Entry(path, record, (note,) if note else (), flags=flags)
     return entries
@@ -628,7 +635,7 @@ def _lms_entries(src: Path, work: Path, course: LmsClass, policy: late.Policy | 
         moodle = course.kind == lms.MOODLE
         submitted = lms.roster_submission_time(on_roster.get(student, {})) if moodle else None
         source = "Moodle's grading worksheet" if moodle else "Canvas's LATE marker"
-        record = late.assess(policy, submitted, files.late_marker, source, TOTAL_POINTS)
+        record = late.assess(policy, submitted, files.late_marker, source, current().total_points)
         flags = [LATE] if record and (record["days_late"] or files.late_marker) else []
         if course.roster and student not in on_roster:
             flags.append(NOT_ON_ROSTER)
@@ -646,7 +653,7 @@ def write_lms_exports(out: Path, course: LmsClass, students: set[str], notices: 
     is added to ``notices``.
     """
     results = {r[STAMP]["student"]: r for r in load_results(out) if r[STAMP]["student"] in students}
-    max_score = max((float(r["max_score"]) for r in results.values()), default=float(TOTAL_POINTS))
+    max_score = max((float(r["max_score"]) for r in results.values()), default=float(current().total_points))
     written = [out / "lms_import.csv"]
     if mismatch := lms.out_of_mismatch(course.roster, course.column, max_score):
         notices.append(mismatch)
@@ -674,8 +681,14 @@ def run_batch(
     course: LmsClass | None = None,
     policy: late.Policy | None = None,
     only: list[str] | None = None,
+    assignment: Assignment | None = None,
 ) -> Summary:
-    """Grade every submission in ``src`` (a folder, or an LMS's download) into ``out``; see the module."""
+    """Grade every submission in ``src`` (a folder, or an LMS's download) into ``out``; see the module.
+
+    ``assignment``: the one to grade (default: ``assignment.current()``); the workers grade it too.
+    """
+    if assignment is not None:
+        use(assignment.folder)
     started = time.perf_counter()
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="autograder-lms-") as work:

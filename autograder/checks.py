@@ -20,7 +20,6 @@ reference's backward (to measure what each numerical check catches by itself).
 from __future__ import annotations
 
 import builtins
-import importlib
 import os
 import re
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import gradcheck
+from .assignment import Assignment, current
 from .hints import Clue, diagnose, explain_error, why_invalid, wrong_form
 from .inputs import Seed, describe, to_generators
 from .protocol import Opaque
@@ -53,11 +53,14 @@ class Failed(Exception):
 
 
 class Reference:
-    """The trusted reference functions, imported from ``solutions/``."""
+    """The trusted reference functions: the assignment's reference package (week 4: ``solutions/``)."""
+
+    def __init__(self, assignment: Assignment | None = None) -> None:
+        self.assignment = assignment or current()
 
     def function(self, qualname: str) -> Callable[..., Any]:
         module, name = qualname.split(".")
-        return getattr(importlib.import_module(f"solutions.{module}"), name)
+        return getattr(self.assignment.reference_module(module), name)
 
 
 # The numerical checks each ``Context.gradcheck`` value runs on a gradient.

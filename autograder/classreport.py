@@ -37,9 +37,8 @@ from urllib.parse import quote
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .batch import GRADED, STAMP
 from .grade import unimportable_modules
-from .report import templates
+from .report import GRADED, STAMP, templates
 
 TOP_FAILURES = 5  # failure groups shown per task
 _SENTENCE_END = re.compile(r"[.;](?:\s|$)")

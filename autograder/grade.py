@@ -9,6 +9,7 @@ Grading is deterministic: every case draws its inputs from its own fixed seed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import re
 import tempfile
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import cache, submission
+from .assignment import Assignment, current
 from .checks import (
     CHECKS,
     Context,
@@ -69,6 +71,7 @@ class GradeResult:
     problems: list[str] = field(default_factory=list)  # about the submission as a whole
     elapsed_seconds: float = 0.0
     isolation: dict[str, Any] = field(default_factory=dict)
+    assignment: str = ""  # the assignment's name (week4)
 
     def to_json(self) -> dict[str, Any]:
         """The SPEC §3 object: score, max_score, tasks[{name, score, max_score, ...}], ..."""
@@ -223,21 +226,25 @@ def summarize(
     )
 
 
-@functools.cache
-def hidden_plan() -> Plan:
-    """All cases of the week with the reference's expected values and numerical gradients.
+def hidden_plan(assignment: Assignment | None = None) -> Plan:
+    """Every case of the assignment with the reference's expected values and numerical gradients.
 
     Made once per grader version and kept on disk (``cache``); once per process in memory.
     """
-    from .tasks import TASKS
+    return _hidden_plan(assignment or current())
 
-    stored = cache.load([task.name for task in TASKS])
-    if stored is not None and all(len(stored[task.name]) == len(task.cases) for task in TASKS):
+
+@functools.cache
+def _hidden_plan(assignment: Assignment) -> Plan:
+    tasks = assignment.tasks
+    stored = cache.load(assignment, [task.name for task in tasks])
+    if stored is not None and all(len(stored[task.name]) == len(task.cases) for task in tasks):
         return [(task, [PlannedCase(case, c["inputs"], c["expected"], c["seconds"], c["numeric"])
-                        for case, c in zip(task.cases, stored[task.name])]) for task in TASKS]
-    plan = plan_cases(TASKS, Reference(), numerics=True)
-    cache.store({task.name: [{"inputs": p.inputs, "expected": p.expected, "seconds": p.seconds,
-                              "numeric": p.numeric} for p in cases] for task, cases in plan})
+                        for case, c in zip(task.cases, stored[task.name])]) for task in tasks]
+    plan = plan_cases(tasks, Reference(assignment), numerics=True)
+    cache.store(assignment, {task.name: [{"inputs": p.inputs, "expected": p.expected,
+                                          "seconds": p.seconds, "numeric": p.numeric} for p in cases]
+                             for task, cases in plan})
     return plan
 
 
@@ -256,30 +263,38 @@ def grade_submission(
     limits: Limits | None = None,
     gradcheck: str = "both",
     plan: Plan | None = None,
+    assignment: Assignment | None = None,
 ) -> GradeResult:
-    """Grade one submission (folder, .zip or notebooks) with the hidden cases."""
+    """Grade one submission (folder, .zip or notebooks) with the hidden cases of ``assignment``.
+
+    ``assignment``: by default the one this process grades (``assignment.current``).
+    """
     started = time.perf_counter()
+    assignment = assignment or current()
     path = Path(path)
     name = submission.shown(path.name)  # a name that is not UTF-8 must not break the JSON, CSV or HTML
     with tempfile.TemporaryDirectory(prefix="autograder-load-") as workdir:
         try:
-            loaded = submission.load(path, Path(workdir))
+            loaded = submission.load(path, Path(workdir), assignment.modules)
         except submission.SubmissionError as exc:
-            return failed_to_load(name, plan or hidden_plan(), str(exc), started, exc.problems)
+            result = failed_to_load(name, plan or hidden_plan(assignment), str(exc), started, exc.problems)
+            return dataclasses.replace(result, assignment=assignment.name)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: a loader bug costs one row
             why = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode()
-            return failed_to_load(name, plan or hidden_plan(), f"the submission could not be read ({why})",
-                                  started)
+            result = failed_to_load(name, plan or hidden_plan(assignment),
+                                    f"the submission could not be read ({why})", started)
+            return dataclasses.replace(result, assignment=assignment.name)
         limits = limits or Limits()
         runner = Sandbox(loaded.package_dir, limits) if isolated else InProcessRunner(loaded.package_dir)
         try:
-            plan = plan or hidden_plan()  # while the sandbox's child starts
-            results = run_plan(runner, plan, Reference(), gradcheck, limits)
+            plan = plan or hidden_plan(assignment)  # while the sandbox's child starts
+            results = run_plan(runner, plan, Reference(assignment), gradcheck, limits)
         finally:
             runner.close()
         problems = loaded.problems + module_problems(loaded.package_dir, results)
     isolation = runner.isolation() if isinstance(runner, Sandbox) else {"mode": "in-process"}
-    return summarize(name, results, problems, started, isolation)
+    return dataclasses.replace(summarize(name, results, problems, started, isolation),
+                               assignment=assignment.name)
 
 
 _DOES_NOT_IMPORT = re.compile(r"(\w+)\.py (?:does not import|could not be imported): ([^\n]*)")

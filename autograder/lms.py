@@ -49,6 +49,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from .assignment import current
 from .submission import MAX_ENTRIES, File, Skipped, walk
 
 CANVAS, MOODLE = "canvas", "moodle"
@@ -58,7 +59,7 @@ MAX_BYTES = 4 * 2**30  # bytes a download zip may expand to
 MAX_FILE_BYTES = 50 * 2**20  # one student's file, or what one student's zip expands to
 MAX_STUDENT_FILES = 2000
 NOT_STUDENTS = ("__MACOSX", ".DS_Store", "Thumbs.db")  # what a zip made on a Mac or Windows adds
-DEFAULT_COLUMN = "Week 4 autograder"  # Canvas: a new assignment column, unless the roster names one
+DEFAULT_COLUMN = "{heading} autograder"  # Canvas: a new assignment column, unless the roster names one
 CANVAS_STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_COLUMNS = [
     "Identifier",
@@ -441,7 +442,7 @@ def canvas_column(roster: Roster | None, wanted: str | None) -> str:
     if wanted:
         titles = {h: re.sub(r"\s*\(\d+\)$", "", h) for h in assignments}  # "Week 4 (778)" is "Week 4"
         return next((h for h in assignments if wanted in (h, titles[h])), wanted)
-    return assignments[0] if len(assignments) == 1 else DEFAULT_COLUMN
+    return assignments[0] if len(assignments) == 1 else DEFAULT_COLUMN.format(heading=current().heading)
 
 
 def out_of_mismatch(roster: Roster | None, column: str | None, max_score: float) -> str:

@@ -17,6 +17,12 @@ from rich.table import Table
 
 from .grade import CaseResult, GradeResult, TaskResult, unimportable_modules
 
+# A stored result (OUT/students/<id>/result.json) is GradeResult.to_json() plus, under STAMP, what
+# the batch records: who, from which entry, which content and grader, and how it ended (a status).
+STAMP = "batch"
+GRADED, NOT_GRADED, GRADER_ERROR = "graded", "not graded", "grader error"
+NOT_SUBMITTED = "not submitted"  # a roster student with no submission in the download
+
 if TYPE_CHECKING:
     import jinja2
 

@@ -70,6 +70,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .assignment import current
 from .child import StudentError, describe_end
 from .cleanup import clear_ipc, kill_tree, kill_user, processes, remove_files_of
 from .protocol import ProtocolError, decode, encode, read_message, write_message
@@ -312,18 +313,18 @@ class _Cgroup:
 # --- the bubblewrap command line ---------------------------------------------------------------------
 
 def _grader_paths() -> list[str]:
-    """Folders the student's code must not see: this package, the project, the reference, the home."""
-    paths = {HERE, HERE.parent, Path.home()}
-    spec = importlib.util.find_spec("solutions")
+    """Folders the student's code must not see: this package, the project, the assignment, the home."""
+    assignment = current()
+    paths = {HERE, HERE.parent, Path.home(), assignment.folder, assignment.reference}
+    spec = importlib.util.find_spec("solutions")  # week 4's reference, where it is installed as a package
     paths |= {Path(p) for p in (spec.submodule_search_locations or [])} if spec else set()
     return sorted({os.path.realpath(p) for p in paths if p.is_dir() and len(p.resolve().parts) > 1})
 
 
 def _probe_files() -> list[str]:
-    """Files the child must not be able to read: it reports which ones it can."""
-    spec = importlib.util.find_spec("solutions")
-    folders = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
-    return [str(HERE / "tasks.py")] + sorted(str(p) for folder in folders for p in folder.glob("*.py"))
+    """Files the child must not be able to read (the hidden cases, the reference): it says which it can."""
+    assignment = current()
+    return sorted(str(p) for folder in (assignment.folder, assignment.reference) for p in folder.glob("*.py"))
 
 
 def _student_packages() -> dict[str, str]:

@@ -19,7 +19,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.stubs import BEGIN, END, MODULES, SOLUTIONS
+from autograder.stubs import BEGIN, END
+from tests.week4 import MODULES, SOLUTIONS
 
 BUGS_DIR = Path(__file__).resolve().parent / "bugs"
 STYLES_DIR = Path(__file__).resolve().parent / "styles"  # correct code in other styles, in the same format

@@ -38,7 +38,7 @@ import nbformat
 from bugcorpus import load_bugs, reference_source, write_submission
 
 from autograder.notebooks import build_notebooks, solved
-from autograder.stubs import ASSIGNMENTS, MODULES
+from tests.week4 import ASSIGNMENTS, MODULES
 
 SYNTAX_ERROR = "def conv_output_size(n, f, pad=0, stride=1:\n    return n\n"
 BUG = next(b for b in load_bugs() if b.module == "conv")

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from bugcorpus import load_bugs, write_submission
 
-from autograder import batch, cli
-from autograder.stubs import ASSIGNMENTS
-from autograder.tasks import BY_NAME, TASKS, TOTAL_POINTS
+from autograder import batch, cache, cli
+from autograder.assignment import load
+from tests.week4 import ASSIGNMENTS, BY_NAME, TASKS, TOTAL_POINTS
 
 ROOT = Path(__file__).resolve().parent.parent
 CONV_POINTS = sum(task.points for task in TASKS if task.name.startswith("conv."))
@@ -216,17 +216,16 @@ def test_a_new_grader_regrades(graded, tmp_path, monkeypatch):
     assert sorted(batch.run_batch(src, out).not_graded) == ["corrupt", "empty"]
 
 
-def test_the_grader_hash_covers_the_solutions(tmp_path, monkeypatch):
-    solutions = shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
-    monkeypatch.setattr("autograder.stubs.SOLUTIONS", solutions)
-    batch.grader_hash.cache_clear()
-    try:
-        first = batch.grader_hash()
-        (solutions / "conv.py").write_text((solutions / "conv.py").read_text() + "\n# a fix\n")
-        batch.grader_hash.cache_clear()
-        assert batch.grader_hash() != first
-    finally:
-        batch.grader_hash.cache_clear()
+def test_the_grader_hash_covers_the_reference_and_the_tasks(tmp_path):
+    for folder in ("week4", "solutions"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    week4 = load(tmp_path / "week4")
+    hashes = [cache.grader_hash(week4)]
+    for changed in (tmp_path / "solutions" / "conv.py", tmp_path / "week4" / "tasks.py"):
+        changed.write_text(changed.read_text() + "\n# a fix\n")
+        cache._grader_hash.cache_clear()
+        hashes.append(cache.grader_hash(week4))
+    assert len(set(hashes)) == 3
 
 
 def test_the_content_hash_sees_every_file_but_not_where_the_folder_is(tmp_path):

@@ -18,8 +18,7 @@ from bugcorpus import load_bugs, reference_source, write_submission
 from autograder import public
 from autograder.grade import GradeResult, Plan, grade_submission, hidden_plan
 from autograder.selfcheck import run_selfcheck
-from autograder.stubs import ASSIGNMENTS, MODULES, SOLUTIONS
-from autograder.tasks import BY_NAME, TOTAL_POINTS
+from tests.week4 import ASSIGNMENTS, BY_NAME, MODULES, SOLUTIONS, TOTAL_POINTS
 
 BUGS = load_bugs()
 

@@ -13,7 +13,7 @@ from markupsafe import escape
 from autograder import batch
 from autograder.classreport import failure_key, render_html, task_stats, weakest_task
 from autograder.grade import CaseResult, GradeResult, TaskResult, grade_submission
-from autograder.tasks import TASKS
+from tests.week4 import TASKS
 
 FLIPPED = "out: {n} of {n} values are wrong; the largest error is {e} at index (0, 1, 2, 3), relative error 1"
 FLIPPED_HINT = "you flipped the kernel (a true convolution): this layer is a cross-correlation."

@@ -19,8 +19,8 @@ from bugcorpus import Bug, load_bug, write_submission
 
 from autograder import cli, gradcheck
 from autograder.grade import GradeResult, grade_submission, hidden_plan
-from autograder.stubs import ASSIGNMENTS, ROOT, SOLUTIONS
-from autograder.tasks import BY_NAME, TASKS
+from autograder.stubs import ROOT
+from tests.week4 import ASSIGNMENTS, BY_NAME, SOLUTIONS, TASKS
 
 BUGGY = ("conv_flipped_kernel", "basics_mse_summed", "conv_param_count_no_bias", "rnn_clip_per_array",
          "lstm_dprev_c_without_f", "conv_output_pad_once")

@@ -23,7 +23,7 @@ import pytest
 from autograder import cli, lms
 from autograder.grade import grade_submission
 from autograder.report import NOTHING_GRADED, feedback_html, feedback_markdown
-from autograder.tasks import TASKS
+from tests.week4 import TASKS
 
 SUBMITTERS = [s for s in fixtures.STUDENTS if s.submits]
 
@@ -388,7 +388,7 @@ def test_a_canvas_roster_skips_points_possible_and_muted_rows(tmp_path):
     assert read.ids == ["10001"] and read.assignments == ["Week 4 (778)", "Quiz 1 (779)"]
     assert read.points_possible == {"Week 4 (778)": "100.00", "Quiz 1 (779)": "10.00"}
     # Two assignment columns: a new one, unless one is named (by its title, without the id).
-    assert lms.canvas_column(read, None) == lms.DEFAULT_COLUMN
+    assert lms.canvas_column(read, None) == "Week 4 autograder"
     assert lms.canvas_column(read, "Quiz 1") == "Quiz 1 (779)"
 
 

@@ -12,7 +12,7 @@ import bugcorpus
 import pytest
 
 from autograder import public, release
-from autograder.stubs import ASSIGNMENTS, MODULES, SOLUTIONS
+from tests.week4 import ASSIGNMENTS, MODULES, SOLUTIONS
 
 pytest_plugins = ["pytester"]
 
@@ -27,7 +27,7 @@ def checkout(pytester: pytest.Pytester):
     pytester.makeconftest(release.CONFTEST)
     pytester.makepyprojecttoml(release.PYPROJECT)
     assignments = pytester.mkdir("assignments")
-    shutil.copy(public.PUBLIC_CASES, assignments)
+    shutil.copy(public.default_path(), assignments)
 
     def fill(folder: Path) -> None:
         for module in MODULES:

@@ -18,8 +18,8 @@ import pytest
 from autograder import cache, grade
 from autograder.grade import call_limit, grade_submission, hidden_plan, plan_cases
 from autograder.sandbox import Limits
-from autograder.tasks import TASKS
 from tests.bugcorpus import _splice, reference_source, write_submission
+from tests.week4 import TASKS, WEEK4
 
 ENDLESS_CONV = {"conv_forward": "def conv_forward(x, w, b, stride=1, pad=0):\n"
                                 "    while True:\n        pass\n"}
@@ -28,9 +28,9 @@ ENDLESS_CONV = {"conv_forward": "def conv_forward(x, w, b, stride=1, pad=0):\n"
 @pytest.fixture
 def fresh_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOGRADER_CACHE", str(tmp_path / "cache"))
-    grade.hidden_plan.cache_clear()
+    grade._hidden_plan.cache_clear()
     yield tmp_path / "cache"
-    grade.hidden_plan.cache_clear()
+    grade._hidden_plan.cache_clear()
 
 
 def _same(a, b) -> bool:
@@ -48,7 +48,7 @@ def test_the_hidden_plan_is_made_once_and_read_back_whole(fresh_cache):
     files = list(fresh_cache.glob("hidden-plan-*.bin"))
     assert len(files) == 1 and cache.grader_hash()[:32] in files[0].name
     assert stat.S_IMODE(fresh_cache.stat().st_mode) == 0o700, "the cache is the grader's alone"
-    grade.hidden_plan.cache_clear()
+    grade._hidden_plan.cache_clear()
     read = hidden_plan()
     assert [t.name for t, _ in read] == [t.name for t, _ in made]
     for (_, ours), (_, theirs) in zip(made, read):
@@ -62,10 +62,10 @@ def test_a_broken_cache_file_is_made_again(fresh_cache):
     hidden_plan()
     (file,) = fresh_cache.glob("hidden-plan-*.bin")
     file.write_bytes(file.read_bytes()[:1000])
-    grade.hidden_plan.cache_clear()
+    grade._hidden_plan.cache_clear()
     plan = hidden_plan()
     assert sum(len(cases) for _, cases in plan) == sum(len(t.cases) for t in TASKS)
-    assert cache.load([t.name for t in TASKS]) is not None, "rewritten whole"
+    assert cache.load(WEEK4, [t.name for t in TASKS]) is not None, "rewritten whole"
 
 
 def test_grading_with_the_cached_numerics_equals_grading_without(tmp_path):

@@ -21,8 +21,8 @@ then add its Task here.
 
 from __future__ import annotations
 
-from .inputs import Ints, Rand, Seed
-from .spec import Case, Task
+from autograder.inputs import Ints, Rand, Seed
+from autograder.spec import Case, Task
 
 
 def _conv(x, w, stride, pad, label="", public=False, raises=None) -> Case:
