@@ -181,6 +181,8 @@ class Executor:
         if request["op"] == "drop":
             self.drop()
             return {"dropped": True}
+        if request.get("forget"):  # a new case of the same task, in the same worker
+            self.drop()
         return self.call(request["function"], request["args"], tuple(request["keep"]), request["global_seed"])
 
     def drop(self) -> None:

@@ -137,7 +137,9 @@ def backends() -> dict[str, str]:
         try:
             for folder in ("runtime", "submission"):
                 (probe.path / folder).mkdir()
-            command = bwrap_command(probe.path, Limits(), python_args=["-c", "pass"])
+            # The command of a real child, but for what it runs: whether the namespaces and binds work.
+            command = bwrap_command(probe.path, Limits(), python_args=[])
+            command[command.index("--") + 1:] = [shutil.which("true", path="/usr/bin:/bin") or "true"]
             run = subprocess.run(command, capture_output=True, text=True, timeout=STARTUP,
                                  stdin=subprocess.DEVNULL)
             if run.returncode == 0:
@@ -516,6 +518,7 @@ class Sandbox:
         self._timeouts: Counter[str] = Counter()  # functions that ran out of time, how often
         self._call_limit = limits.wall
         self._in_case = False
+        self._forget = False  # the worker must forget the last case's kept objects before its next call
         self._ready = False
         # Started now: the child imports numpy while the grader makes ready what it needs.
         try:
@@ -643,7 +646,7 @@ class Sandbox:
                 process.wait()
             self._release_files()
         self._imported.clear()
-        self._in_case = False
+        self._in_case = self._forget = False
 
     def _release_files(self) -> None:
         for fd in (self._requests, self._responses):
@@ -734,7 +737,8 @@ class Sandbox:
                                                          "cases (an endless loop, or far too slow)"))
         limit = max(self.limits.floor / 4, self._call_limit / 10) if timeouts else self._call_limit
         request = {"op": "call", "function": function, "args": to_wire(args), "keep": list(keep),
-                   "global_seed": global_seed}
+                   "global_seed": global_seed, "forget": self._forget}
+        self._forget = False
         outcome = self._exchange(request, limit)
         if outcome.error is not None and outcome.error.type_name == "Timeout":
             self._timeouts[function] += 1
@@ -756,12 +760,14 @@ class Sandbox:
         what a passing case left can only be the student's own. A failure, and every new
         task, get a fresh worker.
         """
+        if not fresh:  # the worker forgets with the next call: no round trip of its own
+            self._forget = self._in_case
+            return
         if self.process is not None and self._in_case:
             # What was printed after the last call belongs to no case.
-            self._exchange({"op": "drop", "fresh": fresh}, STARTUP)
-        if fresh:
-            self._imported.clear()
-            self._in_case = False
+            self._exchange({"op": "drop", "fresh": True}, STARTUP)
+        self._imported.clear()
+        self._in_case = self._forget = False
 
     def isolation(self) -> dict[str, Any]:
         """What protected this run, as the child found it at its (last) start, for the result's record."""
