@@ -25,12 +25,9 @@ def mse_loss(y_pred: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     dy_pred : ndarray, the shape of ``y_pred``
         dC/dy_pred.
     """
-    if np.shape(y_pred) != np.shape(y):
-        raise ValueError(
-            f"mse_loss: y_pred has shape {np.shape(y_pred)} but y has shape {np.shape(y)}; they must be equal"
-        )
-    # TODO: the mean (not the sum) of the squared differences, as a Python float,
-    #   and its gradient: d/dy_pred of (1/n) sum (y_pred - y)^2 = (2/n) (y_pred - y).
+    # TODO: raise a ValueError that names both shapes when they differ. Then the mean
+    #   (not the sum) of the squared differences, as a Python float, and its
+    #   gradient: d/dy_pred of (1/n) sum (y_pred - y)^2 = (2/n) (y_pred - y).
     raise NotImplementedError("mse_loss: write this part (see the TODO above)")
     return loss, dy_pred
 

@@ -6,9 +6,20 @@ OUT receives::
 
     students/<id>/result.json    GradeResult.to_json(), plus the "batch" stamp described below
     students/<id>/feedback.md    report.feedback_markdown: what the student reads
+    students/<id>/feedback.html  report.feedback_html: the same, as a self-contained page
     students/<id>/results.json   report.gradescope_results: Gradescope's format
     gradebook.csv                one row per student: a column per task, total, max, status, problems
     report.html                  the class report for the TA (``classreport``)
+    lms_import.csv               with --lms: the grades in the LMS's import format (``lms``)
+    canvas_feedback.zip          with --lms canvas: the feedback for "Re-Upload Submissions"
+
+With ``--lms canvas|moodle``, DIR is the LMS's download (its zip or its folder): ``lms`` reads
+it into one submission per student, keyed by the LMS's user id, materialised in a temporary
+folder; ``--roster`` adds every student of the LMS's gradebook export (a row with 0, "not
+submitted", for those who did not submit) and flags a submission whose id is on no roster.
+``--due``/``--late-penalty`` apply a late policy (``late``) where the submission time is known.
+``--only ID...`` grades (or regrades) just those students; the gradebook, the report and the
+exports are rebuilt from every stored result.
 
 Parallel processes, not threads: about three quarters of a grading's wall time is
 the grader's own Python (making inputs, numerical gradients, diagnosing hints),
@@ -69,17 +80,27 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from . import late, lms
+from .assignment import Assignment, current, use
 from .cache import grader_hash
 from .cli import UsageError
 from .grade import GradeResult, failed_to_load, grade_submission, hidden_plan
-from .report import feedback_markdown, gradescope_results
+from .report import (
+    GRADED,
+    GRADER_ERROR,
+    NOT_GRADED,
+    NOT_SUBMITTED,
+    STAMP,
+    feedback_html,
+    feedback_markdown,
+    gradescope_results,
+)
 from .sandbox import Limits
 from .submission import File, Skipped, shown, walk
 
 SUFFIXES = (".zip", ".ipynb")  # removed from an entry's name to give the student id
 NOT_STUDENTS = ("__MACOSX",)  # what unpacking a zip on a Mac leaves beside the submissions
-STAMP = "batch"  # the key of result.json that holds the stamp
-GRADED, NOT_GRADED, GRADER_ERROR = "graded", "not graded", "grader error"
+NOT_ON_ROSTER, LATE = "not on the roster", "late"  # flags
 STOP_GRACE = 10.0  # seconds a stopped worker gets to clean up its sandbox before it is killed
 TIMEOUT_MARGIN = 60.0  # seconds beyond its cases' budget a submission gets: loading, planning, the sandbox
 SCRATCH_PREFIX = "autograder-batch-"  # the batches' scratch folders in the temp folder
@@ -95,7 +116,20 @@ class Job:
     student: str
     path: Path
     folder: Path  # OUT/students/<student>
-    stamp: dict[str, str]  # stored with the result: who, from which entry, which content, which grader
+    stamp: dict[str, Any]  # stored with the result: who, from which entry, which content, which grader, ...
+    late: dict[str, Any] | None = None  # late.assess: the penalty is taken off the score
+    notes: tuple[str, ...] = ()  # about the files (an LMS's re-uploads, skipped files): added to the problems
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student's submission as the batch found it, and what it knows besides its files."""
+
+    path: Path
+    late: dict[str, Any] | None = None
+    notes: tuple[str, ...] = ()
+    lms: dict[str, Any] = field(default_factory=dict)  # the LMS's name for her and her files' ids
+    flags: tuple[str, ...] = ()  # LATE, NOT_ON_ROSTER: for the TA
 
 
 @dataclass
@@ -104,15 +138,21 @@ class Summary:
 
     graded: list[str] = field(default_factory=list)
     not_graded: list[str] = field(default_factory=list)  # the submission could not be loaded
+    not_submitted: list[str] = field(default_factory=list)  # on the roster, not in the download
     errors: list[str] = field(default_factory=list)  # the grader failed; a re-run retries them
     skipped: list[str] = field(default_factory=list)  # unchanged since the last run
     interrupted: bool = False
     seconds: float = 0.0
     gradebook: Path | None = None
     report: Path | None = None
+    exports: list[Path] = field(default_factory=list)  # lms_import.csv, canvas_feedback.zip
+    unattributed: list[str] = field(default_factory=list)  # files of the download that are no one's
+    notices: list[str] = field(default_factory=list)  # anything else the TA should read
 
     def record(self, student: str, status: str) -> None:
-        {GRADED: self.graded, NOT_GRADED: self.not_graded, GRADER_ERROR: self.errors}[status].append(student)
+        lists = {GRADED: self.graded, NOT_GRADED: self.not_graded, GRADER_ERROR: self.errors,
+                 NOT_SUBMITTED: self.not_submitted}
+        lists[status].append(student)
 
 
 # ------------------------------------------------------------------ the submissions and their hashes
@@ -212,6 +252,7 @@ def is_current(job: Job) -> bool:
         all(stamp.get(key) == value for key, value in job.stamp.items())
         and stamp.get("status") != GRADER_ERROR  # the grader's failure may be gone: try again
         and (job.folder / "feedback.md").is_file()
+        and (job.folder / "feedback.html").is_file()
         and (job.folder / "results.json").is_file()
     )
 
@@ -238,14 +279,30 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_student(job: Job, result: GradeResult, status: str) -> None:
-    """The student's three files; result.json last, as its stamp vouches for the other two."""
+    """The student's four files; result.json last, as its stamp vouches for the other three.
+
+    The job's notes join the result's problems and its late penalty comes off the score, so
+    every file (the gradebook, Gradescope's score, the feedback) shows the same total.
+    """
+    result.problems = [*result.problems, *job.notes]
+    record = {**job.late, "score_before_penalty": result.score} if job.late else None
+    result.score = late.apply(result.score, record)
     job.folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(job.folder / "feedback.md", feedback_markdown(result))
+    write_atomic(job.folder / "feedback.md", feedback_markdown(result, record))
+    write_atomic(job.folder / "feedback.html", feedback_html(result, record))
     write_atomic(job.folder / "results.json", json.dumps(gradescope_results(result), indent=2))
     write_atomic(
         job.folder / "result.json",
-        json.dumps({**result.to_json(), STAMP: {**job.stamp, "status": status}}, indent=2),
+        json.dumps({**result.to_json(), "late": record, STAMP: {**job.stamp, "status": status}}, indent=2),
     )
+
+
+def record_not_submitted(out: Path, student: str, info: dict[str, Any]) -> None:
+    """The row of a roster student with no submission: 0, "not submitted" (no grading needed)."""
+    tasks = [(task, []) for task in current().tasks]
+    result = failed_to_load(student, tasks, NOT_SUBMITTED, time.perf_counter())
+    stamp = {"student": student, "entry": "", "lms": info, "flags": []}
+    write_student(Job(student, Path(), out / "students" / student, stamp), result, NOT_SUBMITTED)
 
 
 _grading = False  # in a worker: is a submission being graded right now?
@@ -500,13 +557,17 @@ def _cell(value: Any) -> str:
 
 
 def gradebook_csv(results: list[dict[str, Any]]) -> str:
-    """One row per student: the score of each task (its name as header), total, max, status, problems."""
+    """One row per student: the score of each task (its name as header), total, max, status, problems,
+    and what is known of lateness (the total is after the late penalty) and the flags (late, not on
+    the roster)."""
     tasks = list(dict.fromkeys(task["name"] for result in results for task in result["tasks"]))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["student", *tasks, "total", "max", "status", "problems"])
+    writer.writerow(["student", *tasks, "total", "max", "status", "problems",
+                     "submitted", "days late", "late penalty", "flags"])
     for result in results:
         scores = {task["name"]: float(task["score"]) for task in result["tasks"]}
+        record = result.get("late") or {}
         writer.writerow(
             _cell(v)
             for v in [
@@ -516,6 +577,10 @@ def gradebook_csv(results: list[dict[str, Any]]) -> str:
                 float(result["max_score"]),
                 result[STAMP]["status"],
                 " | ".join(result["problems"]),
+                record.get("submitted") or (record.get("source", "") if record else ""),
+                record.get("days_late", ""),
+                float(record["penalty"]) if record else "",
+                " | ".join(result[STAMP].get("flags", [])),
             ]
         )
     return buffer.getvalue()
@@ -532,6 +597,79 @@ def write_outputs(out: Path) -> tuple[Path, Path]:
     return gradebook, report
 
 
+_NAME_COLUMN = {lms.CANVAS: "Student", lms.MOODLE: "Full name"}  # the roster's column of the student's name
+
+
+@dataclass
+class LmsClass:
+    """An LMS's download and roster, as ``--lms`` and ``--roster`` give them."""
+
+    kind: str  # lms.CANVAS or lms.MOODLE
+    roster: lms.Roster | None = None
+    column: str | None = None  # Canvas: the assignment column of lms_import.csv (``--lms-column``)
+
+
+def _plain_entries(src: Path, out: Path, policy: late.Policy | None) -> dict[str, Entry]:
+    """Every entry of DIR, with the time of an nbgrader ``timestamp.txt`` when there is one."""
+    entries = {}
+    for student, path in find_submissions(src, out).items():
+        submitted, note = late.nbgrader_time(path)
+        record = late.assess(policy, submitted, False, "nbgrader timestamp.txt", current().total_points)
+        flags = (LATE,) if record and record["days_late"] else ()
+        entries[student] = Entry(path, record, (note,) if note else (), flags=flags)
+    return entries
+
+
+def _lms_entries(src: Path, work: Path, course: LmsClass, policy: late.Policy | None,
+                 summary: Summary) -> dict[str, Entry]:
+    """Every student of the download, materialised under ``work``, with what the LMS says about her."""
+    try:
+        download = lms.read_download(src, course.kind, work)
+    except lms.LmsError as exc:
+        raise UsageError(str(exc)) from None
+    summary.unattributed = download.skipped
+    on_roster = course.roster.by_id() if course.roster else {}
+    entries = {}
+    for student, files in sorted(download.students.items()):
+        path = lms.materialise(files, work / "students")
+        moodle = course.kind == lms.MOODLE
+        submitted = lms.roster_submission_time(on_roster.get(student, {})) if moodle else None
+        source = "Moodle's grading worksheet" if moodle else "Canvas's LATE marker"
+        record = late.assess(policy, submitted, files.late_marker, source, current().total_points)
+        flags = [LATE] if record and (record["days_late"] or files.late_marker) else []
+        if course.roster and student not in on_roster:
+            flags.append(NOT_ON_ROSTER)
+        name = on_roster.get(student, {}).get(_NAME_COLUMN[course.kind]) or files.name  # the roster's is real
+        info = {"lms": course.kind, "name": name, "canvas_prefix": files.canvas_prefix,
+                "file_ids": files.file_ids}
+        entries[student] = Entry(path, record, tuple(files.notes), info, tuple(flags))
+    return entries
+
+
+def write_lms_exports(out: Path, course: LmsClass, students: set[str], notices: list[str]) -> list[Path]:
+    """lms_import.csv (and canvas_feedback.zip for Canvas) for these students, from their stored results.
+
+    What the TA should know (points that differ from the roster's, students the zip leaves out)
+    is added to ``notices``.
+    """
+    results = {r[STAMP]["student"]: r for r in load_results(out) if r[STAMP]["student"] in students}
+    max_score = max((float(r["max_score"]) for r in results.values()), default=float(current().total_points))
+    written = [out / "lms_import.csv"]
+    if mismatch := lms.out_of_mismatch(course.roster, course.column, max_score):
+        notices.append(mismatch)
+    write_atomic(written[0], lms.import_csv(course.kind, results, course.roster, course.column, max_score))
+    if course.kind == lms.CANVAS:
+        pages = {s: (out / "students" / s / "feedback.html").read_text(encoding="utf-8") for s in results
+                 if (out / "students" / s / "feedback.html").is_file()}
+        written.append(out / "canvas_feedback.zip")
+        left_out = lms.canvas_feedback_zip(results, pages, written[1])
+        unmatched = [s for s in left_out if results[s][STAMP]["status"] != NOT_SUBMITTED]
+        if unmatched:
+            notices.append(f"canvas_feedback.zip leaves out {', '.join(unmatched)}: Canvas cannot match "
+                           "an anonymous submission, or one with no file, to a name")
+    return written
+
+
 def run_batch(
     src: Path,
     out: Path,
@@ -539,44 +677,76 @@ def run_batch(
     force: bool = False,
     console: Console | None = None,
     timeout: float | None = None,
+    *,
+    course: LmsClass | None = None,
+    policy: late.Policy | None = None,
+    only: list[str] | None = None,
+    assignment: Assignment | None = None,
 ) -> Summary:
-    """Grade every submission in ``src`` into ``out``; see the module's docstring."""
+    """Grade every submission in ``src`` (a folder, or an LMS's download) into ``out``; see the module.
+
+    ``assignment``: the one to grade (default: ``assignment.current()``); the workers grade it too.
+    """
+    if assignment is not None:
+        use(assignment.folder)
     started = time.perf_counter()
     summary = Summary()
-    todo = []
-    for student, path in find_submissions(src, out).items():
-        stamp = {
-            "student": student,
-            "entry": shown(path.name),
-            "submission_sha256": content_hash(path),
-            "grader_sha256": grader_hash(),
-        }
-        job = Job(student, path, out / "students" / student, stamp)
-        if not force and is_current(job):
-            summary.skipped.append(student)
+    with tempfile.TemporaryDirectory(prefix="autograder-lms-") as work:
+        if course:
+            entries = _lms_entries(src, Path(work), course, policy, summary)
         else:
-            todo.append(job)
-    console = console or Console(stderr=True)
-    with Progress(
-        TextColumn("grading"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    ) as progress:
-        bar = progress.add_task("", total=len(todo))
+            entries = _plain_entries(src, out, policy)
+        roster_ids = course.roster.ids if course and course.roster else []
+        missing = [s for s in only or [] if s not in entries and s not in roster_ids]
+        if missing:
+            raise UsageError(f"--only: no submission and no roster student with the id {', '.join(missing)}")
+        todo = []
+        for student, entry in entries.items():
+            if only and student not in only:
+                continue
+            stamp = {
+                "student": student,
+                "entry": shown(entry.path.name),
+                "submission_sha256": content_hash(entry.path),
+                "grader_sha256": grader_hash(),
+                "late": entry.late,
+                "notes": list(entry.notes),
+                "lms": entry.lms,
+                "flags": list(entry.flags),
+            }
+            job = Job(student, entry.path, out / "students" / student, stamp, entry.late, entry.notes)
+            if not force and not only and is_current(job):
+                summary.skipped.append(student)
+            else:
+                todo.append(job)
+        console = console or Console(stderr=True)
+        with Progress(
+            TextColumn("grading"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not console.is_terminal,
+        ) as progress:
+            bar = progress.add_task("", total=len(todo))
 
-        def done(job: Job, status: str) -> None:
-            summary.record(job.student, status)
-            progress.update(bar, advance=1, description=job.student)
+            def done(job: Job, status: str) -> None:
+                summary.record(job.student, status)
+                progress.update(bar, advance=1, description=job.student)
 
-        try:
-            grade_in_parallel(todo, jobs, done, timeout=timeout)
-        except KeyboardInterrupt:
-            summary.interrupted = True
+            try:
+                grade_in_parallel(todo, jobs, done, timeout=timeout)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+    for student, row in (course.roster.by_id() if roster_ids else {}).items():
+        if student not in entries and (not only or student in only):
+            name = row.get(_NAME_COLUMN[course.kind], "")
+            record_not_submitted(out, student, {"lms": course.kind, "name": name})
+            summary.record(student, NOT_SUBMITTED)
     summary.gradebook, summary.report = write_outputs(out)
+    if course:
+        summary.exports = write_lms_exports(out, course, set(entries) | set(roster_ids), summary.notices)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -590,50 +760,69 @@ def describe(summary: Summary, jobs: int) -> str:
         f"{len(summary.errors)} grader error(s); "
         f"{len(summary.skipped)} skipped (unchanged; --force regrades)"
     ]
+    if summary.not_submitted:
+        lines.append(f"{len(summary.not_submitted)} roster student(s) did not submit: "
+                     + ", ".join(summary.not_submitted))
+    if summary.unattributed:
+        more = " ..." if len(summary.unattributed) > 5 else ""
+        lines.append(f"{len(summary.unattributed)} file(s) of the download are no student's: "
+                     + "; ".join(summary.unattributed[:5]) + more)
+    lines += summary.notices
     if summary.errors:
         lines.append("grader errors (retried on the next run): " + ", ".join(summary.errors))
     if summary.interrupted:
         lines.append("interrupted: the results above are kept; run the same command again to grade the rest")
     lines += [f"gradebook: {summary.gradebook}", f"report:    {summary.report}"]
+    lines += [f"for the LMS: {path}" for path in summary.exports]
     return "\n".join(lines)
 
 
 def command(args: argparse.Namespace) -> int:
-    """``autograder batch DIR --out OUT [--jobs N] [--force] [--timeout S]``: 0 ran, 130 interrupted."""
+    """``autograder batch DIR --out OUT [--jobs N] [--force] [--timeout S] [--lms L [--roster CSV]]
+    [--only ID...] [--due ...]``: 0 when the batch ran, 130 when interrupted."""
     src, out = Path(args.dir), Path(args.out)
-    if not src.is_dir():
+    if args.lms is None and not src.is_dir():
         raise UsageError(f"{args.dir} is not a folder of submissions")
+    if args.lms is not None and not src.exists():
+        raise UsageError(f"{args.dir} does not exist (expected the {args.lms} download: a zip or a folder)")
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     if out.resolve() == src.resolve():
         raise UsageError("--out must not be the folder of submissions itself")
+    if (args.roster or args.lms_column) and args.lms is None:
+        raise UsageError("--roster and --lms-column need --lms canvas or --lms moodle")
+    try:
+        policy = late.make_policy(args.due, args.late_penalty, args.late_cap, args.penalize_late_marker)
+        roster = lms.read_roster(Path(args.roster), args.lms) if args.roster else None
+    except (late.PolicyError, lms.LmsError) as exc:
+        raise UsageError(str(exc)) from None
     try:
         (out / "students").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create {out}: {exc.strerror}") from None
-    summary = run_batch(src, out, args.jobs, args.force, timeout=args.timeout)
+    course = LmsClass(args.lms, roster, args.lms_column) if args.lms else None
+    summary = run_batch(src, out, args.jobs, args.force, timeout=args.timeout, course=course,
+                        policy=policy, only=args.only)
     Console().print(class_table(load_results(out)))
     print(describe(summary, args.jobs))
     return 130 if summary.interrupted else 0
 
 
 def class_table(results: list[dict[str, Any]]) -> Table:
-    """The class at a glance: each student's total and, where points were lost, the weakest task."""
+    """The class at a glance: each student's total, flags and, where points were lost, the weakest task."""
+    from .classreport import weakest_task
+
     grid = Table(title="the class")
-    for column in ("student", "total", "status", "weakest task"):
+    for column in ("student", "total", "status", "flags", "weakest task"):
         grid.add_column(column, justify="right" if column == "total" else "left")
     for result in results:
-        # The lowest share of its points; on a tie, the first in the week's order.
-        tasks = result["tasks"]
-        lost = [(t["score"] / t["max_score"], i) for i, t in enumerate(tasks) if t["score"] < t["max_score"]]
-        weakest = tasks[min(lost)[1]]["name"] if lost else ""
-        note = " | ".join(result["problems"])
         grid.add_row(
             escape(result[STAMP]["student"]),
             f"{result['score']:g} / {result['max_score']:g}",
             result[STAMP]["status"],
-            escape(weakest or note[:80]),
+            ", ".join(result[STAMP].get("flags", [])),
+            escape(weakest_task(result)[:80]),
         )
     return grid

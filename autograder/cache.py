@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .assignment import Assignment, current
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import from_wire, to_wire
 
@@ -33,17 +34,19 @@ FORMAT_VERSION = 1
 MAX_BYTES = 512 * 2**20  # the hidden plan's arrays (about 3 MB for week 4)
 
 
-@functools.cache
-def grader_hash() -> str:
-    """SHA-256 of the grader: every module of this package (tasks.py among them) and the reference.
+def grader_hash(assignment: Assignment | None = None) -> str:
+    """SHA-256 of the grader: every module of this package, and the assignment's tasks and reference.
 
-    Any change to how grades are computed, or to the reference they compare with,
-    makes every stored result and the cached plan stale.
+    Any change to how grades are computed, to the cases, or to the reference they compare
+    with, makes every stored result and the cached plan stale.
     """
-    from .stubs import SOLUTIONS
+    return _grader_hash(assignment or current())
 
-    digest = hashlib.sha256()
-    for folder in (Path(__file__).resolve().parent, SOLUTIONS):
+
+@functools.cache
+def _grader_hash(assignment: Assignment) -> str:
+    digest = hashlib.sha256(assignment.name.encode())
+    for folder in (Path(__file__).resolve().parent, assignment.folder, assignment.reference):
         for file in sorted(folder.glob("*.py")):
             digest.update(f"{folder.name}/{file.name}\0".encode())
             digest.update(file.read_bytes())
@@ -57,14 +60,14 @@ def cache_folder() -> Path:
     return Path(base) / "autograder"
 
 
-def _file() -> Path:
-    return cache_folder() / f"hidden-plan-{grader_hash()[:32]}.bin"
+def _file(assignment: Assignment) -> Path:
+    return cache_folder() / f"hidden-plan-{assignment.name}-{grader_hash(assignment)[:32]}.bin"
 
 
-def load(names: list[str]) -> dict[str, list[dict[str, Any]]] | None:
+def load(assignment: Assignment, names: list[str]) -> dict[str, list[dict[str, Any]]] | None:
     """The stored cases of the tasks ``names``, by task name; None when there is no usable file."""
     try:
-        with open(_file(), "rb") as f:
+        with open(_file(assignment), "rb") as f:
             data = decode(*read_message(f, MAX_BYTES))
     except (OSError, EOFError, ProtocolError, ValueError):
         return None
@@ -76,7 +79,7 @@ def load(names: list[str]) -> dict[str, list[dict[str, Any]]] | None:
             for name, cases in data["tasks"].items()}
 
 
-def store(tasks: dict[str, list[dict[str, Any]]]) -> None:
+def store(assignment: Assignment, tasks: dict[str, list[dict[str, Any]]]) -> None:
     """Keep every task's cases (``inputs``, ``expected``, ``seconds``); a failure to write is no error."""
     folder = cache_folder()
     try:
@@ -86,9 +89,9 @@ def store(tasks: dict[str, list[dict[str, Any]]]) -> None:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".hidden-plan-", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             write_message(f, *encode({"version": FORMAT_VERSION, "tasks": wire}, MAX_BYTES))
-        os.replace(temp, _file())
-        for old in folder.glob("hidden-plan-*.bin"):  # other grader versions'
-            if old != _file():
+        os.replace(temp, _file(assignment))
+        for old in folder.glob(f"hidden-plan-{assignment.name}-*.bin"):  # other grader versions'
+            if old != _file(assignment):
                 old.unlink(missing_ok=True)
     except OSError:
         pass

@@ -19,20 +19,25 @@ reference's backward (to measure what each numerical check catches by itself).
 
 from __future__ import annotations
 
-import importlib
+import builtins
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import gradcheck
-from .child import StudentError
-from .hints import Clue, diagnose, explain_error, why_invalid
+from .assignment import Assignment, current
+from .hints import Clue, diagnose, explain_error, why_invalid, wrong_form
 from .inputs import Seed, describe, to_generators
 from .protocol import Opaque
 from .runner import Outcome, Runner
 from .spec import Case, Task
+
+if TYPE_CHECKING:
+    from .child import StudentError
 
 RTOL, ATOL = 1e-6, 1e-9  # forward values: the same float64 formula, computed another way
 FULL_LIMIT = 400  # the element-wise gradient check runs on arrays up to this size (with "both")
@@ -48,11 +53,14 @@ class Failed(Exception):
 
 
 class Reference:
-    """The trusted reference functions, imported from ``solutions/``."""
+    """The trusted reference functions: the assignment's reference package (week 4: ``solutions/``)."""
+
+    def __init__(self, assignment: Assignment | None = None) -> None:
+        self.assignment = assignment or current()
 
     def function(self, qualname: str) -> Callable[..., Any]:
         module, name = qualname.split(".")
-        return getattr(importlib.import_module(f"solutions.{module}"), name)
+        return getattr(self.assignment.reference_module(module), name)
 
 
 # The numerical checks each ``Context.gradcheck`` value runs on a gradient.
@@ -74,6 +82,7 @@ class Context:
     gradcheck: str = "both"  # a key of GRADCHECKS
     full_limit: int = FULL_LIMIT
     numerics: dict[str, Any] = field(default_factory=dict)  # the reference's numerical gradients, made ahead
+    public: bool = False  # the case's feedback may show its values (SPEC §3: a hidden case's may not)
     warnings: list[str] = field(default_factory=list)
     output: list[str] = field(default_factory=list)
 
@@ -84,7 +93,7 @@ class Context:
         if outcome.output:
             self.output.append(outcome.output)
         if outcome.error is not None:
-            raise Failed(*_error_message(function.split(".")[1], outcome.error, role))
+            raise Failed(*_error_message(function.split(".")[1], outcome.error, role, self.public))
         return outcome
 
     def numeric(self, function: str) -> Callable[..., Any]:
@@ -103,22 +112,76 @@ class Context:
         return self.gradcheck.endswith("-alone")
 
 
-def _error_message(name: str, error: StudentError, role: str) -> tuple[str, str]:
+# Exception classes a hidden case may name: the student's own class names are theirs to choose, so they
+# could spell out a hidden input (``type(x.tobytes().hex(), (Exception,), {})``).
+KNOWN_ERRORS = frozenset(name for name, value in vars(builtins).items()
+                         if isinstance(value, type) and issubclass(value, BaseException)) | {"LinAlgError"}
+# Where in the student's code: a frame line of ``child.student_traceback``, the module one of the week's.
+_IMPORT_FAILED = re.compile(r"\w{1,40}\.py does not import")  # child.Executor.module's words
+_SYSTEM_ERROR = re.compile(r"\[Errno (\d{1,4})\] ([\w ,'-]{1,60})")  # an OSError's errno and strerror
+_FRAME = re.compile(r'File "(\w{1,40}\.py)", line (\d{1,6})')
+
+
+def _where(trace: str) -> str:
+    """The deepest frame of the student's traceback as " in conv.py, line 12", or ''."""
+    frames = _FRAME.findall(trace)
+    return f" in {frames[-1][0]}, line {frames[-1][1]}" if frames else ""
+
+
+def _error_message(name: str, error: StudentError, role: str, public: bool) -> tuple[str, str]:
+    """What the student reads when their code raised. A hidden case names the exception's type and
+    where it was raised, never its message or traceback: either may hold the case's inputs."""
     where = f" ({role})" if role else ""
-    trace = f"\n{error.trace}" if error.trace else ""
     if error.type_name == "NotImplementedError":
         return f"{name}(){where} is not written yet: it raised NotImplementedError.", ""
-    if error.type_name in ("MissingModule", "MissingFunction", "Timeout", "Crash", "BadResult"):
+    if error.type_name in ("MissingModule", "MissingFunction", "Timeout", "Crash"):
         return f"{error.message}{where}.", ""
-    return f"{name}(){where} raised {error.type_name}: {error.message}{trace}", \
-        explain_error(error.type_name, error.message)
+    if error.type_name == "BadResult" and not public:  # its detail quotes what the student's process sent
+        return f"{name}(){where}: the student's process sent back a malformed result.", ""
+    if error.type_name == "BadResult":
+        return f"{error.message}{where}.", ""
+    advice = explain_error(error.type_name, error.message)
+    if public:
+        trace = f"\n{error.trace}" if error.trace else ""
+        return f"{name}(){where} raised {error.type_name}: {error.message}{trace}", advice
+    kind = error.type_name if error.type_name in KNOWN_ERRORS else "an exception of its own class"
+    system = _SYSTEM_ERROR.match(error.message)
+    if system and system.group(2) == os.strerror(int(system.group(1))):  # the words are the system's
+        kind += f" ({system.group(0)})"
+    failed_import = _IMPORT_FAILED.match(error.message)
+    what = f"{failed_import.group(0)}: it raised" if failed_import else f"{name}(){where} raised"
+    return (f"{what} {kind}{_where(error.trace)} (a hidden case shows no exception message: run "
+            "`autograder check` to see the public cases' messages)."), advice
+
+
+# Warnings numpy raises on its own, quoted in full; any other warning's text is the student's to choose.
+_NUMPY_WARNING = re.compile(r"RuntimeWarning: (overflow|underflow|divide by zero|invalid value) encountered "
+                            r"in [\w ]{1,40}")
+
+
+def shown_warnings(warnings: list[str], public: bool) -> list[str]:
+    """The warnings a case may show: all of them for a public case, numpy's own for a hidden one."""
+    if public:
+        return sorted(set(warnings))[:5]
+    kept = {w if _NUMPY_WARNING.fullmatch(w) else "a warning of your code (its text is not shown for a "
+            "hidden case)" for w in warnings}
+    return sorted(kept)[:5]
 
 
 # --- comparing returned values -----------------------------------------------------------------
 
+# What an Opaque may say it was: the encoder's own words. A class of the student's is named by the student,
+# so its name is not repeated (it could spell out a hidden input).
+_OPAQUE_TYPES = re.compile(r"ndarray of dtype [\w<>|=\[\]]{1,24}|ndarray of shape \([\d, ]{0,60}\)"
+                           r"|function|method|builtin_function_or_method|generator|Generator|set|frozenset|"
+                           r"bytes|bytearray|complex|module|type|object|range|map|zip|filter|dict")
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, Opaque):
-        return repr(value)
+        if not _OPAQUE_TYPES.fullmatch(value.type_name):
+            return "an object of a class of its own (it cannot leave the student's process)"
+        return f"<{value.type_name}{': too large' if value.reason == 'too large' else ''}>"
     if isinstance(value, np.ndarray):
         return f"an ndarray of shape {value.shape}"
     name = type(value).__name__
@@ -136,30 +199,44 @@ def unpack(value: Any, returns: str | tuple[str, ...], function: str) -> dict[st
     return dict(zip(returns, value))
 
 
-def _check_keys(name: str, got: Any, want: dict) -> None:
+def _check_keys(name: str, got: Any, want: dict, public: bool = False) -> None:
+    """A dict with exactly the keys of ``want``. A hidden case names only the expected keys: the
+    student's keys are strings of their choice."""
     if not isinstance(got, dict) or set(got) != set(want):
-        raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {_kind(got)}"
-                     + (f" with keys {sorted(got)}." if isinstance(got, dict) else "."))
+        if not isinstance(got, dict):
+            detail = "."
+        elif public:
+            detail = f" with keys {sorted(got)}."
+        else:
+            missing = sorted(set(want) - set(got))
+            detail = (f" missing {missing}" if missing else "") + \
+                      (f" with {len(set(got) - set(want))} other keys" if set(got) - set(want) else "") + "."
+        raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {_kind(got)}{detail}")
 
 
-def check_form(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: Clue | None = None) -> None:
+def check_form(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: Clue | None = None,
+               public: bool = False) -> None:
     """Check that an array (or a dict of arrays) has the type, shape, dtype and finiteness of ``want``.
 
     What every judgement of an array needs first; the values are left to ``compare``
     or to a numerical gradient check.
     """
     if isinstance(want, dict):
-        _check_keys(name, got, want)
+        _check_keys(name, got, want, public)
         for key in want:
-            check_form(f"{name}[{key!r}]", got[key], want[key])
+            check_form(f"{name}[{key!r}]", got[key], want[key], public=public)
         return
     if not isinstance(got, np.ndarray):
         raise Failed(f"{name} should be an ndarray of shape {want.shape}; it is {_kind(got)}.")
-    if got.shape != want.shape:
+    if got.shape != want.shape:  # the form is told before any value hint: an empty axis, an axis order
         raise Failed(f"{name} has shape {got.shape}; expected {want.shape}.",
-                     diagnose(hints, got, want, clue or Clue(name, {})))
+                     wrong_form(got, want, name) or diagnose(hints, got, want, clue or Clue(name, {})))
     if got.dtype.kind not in "biuf":
         raise Failed(f"{name} has dtype {got.dtype}; expected a numeric array.")
+    if want.dtype == np.float64 and got.dtype.kind == "f" and got.dtype != np.float64:
+        raise Failed(f"{name} has dtype {got.dtype}; expected float64.",
+                     f"compute in float64: {got.dtype} keeps too few digits. Look for dtype={got.dtype} or "
+                     ".astype(...) where an array is made.")
     if not np.all(np.isfinite(got)):
         raise Failed(f"{name} contains {int(np.sum(~np.isfinite(got)))} NaN or infinite values.",
                      "look for a division by zero or an overflow (np.exp of a large number).")
@@ -171,7 +248,7 @@ def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: C
     clue = clue or Clue(name, {})
     clue.name = name
     if isinstance(want, np.ndarray):
-        check_form(name, got, want, hints, clue)
+        check_form(name, got, want, hints, clue, public)
         wrong = ~np.isclose(got, want, rtol=RTOL, atol=ATOL)
         if wrong.any():
             worst = np.unravel_index(int(np.argmax(np.abs(got - want) * wrong)), want.shape)
@@ -196,14 +273,15 @@ def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: C
         if not np.isfinite(got):
             raise Failed(f"{name} is {got}.", "look for a log of zero or an overflow.")
         if not np.isclose(got, want, rtol=RTOL, atol=ATOL):
-            detail = f"; expected {want:.8g}" if public else ""
+            detail = f" {got:.8g}; expected {want:.8g}" if public else " wrong"
             hint = diagnose(hints, np.array(got), np.array(want), clue)
-            raise Failed(f"{name} is {got:.8g}{detail}: relative error {gradcheck.rel_error(got, want):.2g}.",
-                         hint)
+            raise Failed(f"{name} is{detail}: relative error {gradcheck.rel_error(got, want):.2g}.", hint)
     elif isinstance(want, str):
         if got != want:
-            raise Failed(f"{name} is {got!r}"
-                         + (f"; expected {want!r}." if public else "; that is not right."))
+            if public:
+                raise Failed(f"{name} is {got!r}; expected {want!r}.")
+            what = f"a string of {len(got)} characters" if isinstance(got, str) else _kind(got)
+            raise Failed(f"{name} is not right: it is {what} (a hidden case does not show it).")
     elif isinstance(want, list | tuple):
         if not isinstance(got, list | tuple) or len(got) != len(want):
             raise Failed(f"{name} should be a list of {len(want)} arrays; it is {_kind(got)}"
@@ -216,7 +294,7 @@ def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: C
             except Failed as failed:
                 raise Failed(failed.message, hint or failed.hint) from None
     elif isinstance(want, dict):
-        _check_keys(name, got, want)
+        _check_keys(name, got, want, public)
         for key in want:
             compare(f"{name}[{key!r}]", got[key], want[key], hints, Clue(key, clue.inputs, clue.reference),
                     public)
@@ -243,11 +321,13 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def check_inputs_unchanged(function: str, names: list[str], before: list[Any], outcome: Outcome) -> None:
+    """No argument may change (SPEC §1); ``names`` are the function's parameter names."""
     for name, old, new in zip(names, before, outcome.args_after):
         if new is not None and not _same(old, new):
             raise Failed(f"{function}() changed its input {name} in place.",
-                         "never modify an argument: work on a copy (x.copy()) or build new arrays "
-                         "(x = x + 1 instead of x += 1).")
+                         f"never modify an argument: `{name} += ...` (or `{name}[...] = ...`) changes the "
+                         f"caller's array. Build a new one instead: `d = {name} + ...`, or work on "
+                         f"{name}.copy().")
 
 
 # --- the kinds of task -------------------------------------------------------------------------
@@ -330,9 +410,9 @@ def _numerical_check(ctx: Context, name: str, f: Callable[[np.ndarray], float], 
         if not result.ok:
             where = (f"at index {result.worst_index}" if mode == "full"
                      else f"along random direction #{result.worst_index}")
+            values = f"analytic {result.analytic:.6g}, numerical {result.numeric:.6g}, " if ctx.public else ""
             raise Failed(f"{name} (shape {x.shape}) disagrees with the numerical gradient {where}: "
-                         f"analytic {result.analytic:.6g}, numerical {result.numeric:.6g}, "
-                         f"relative error {result.rel_error:.2g} ({mode} check).")
+                         f"{values}relative error {result.rel_error:.2g} ({mode} check).")
 
 
 def _scalar_from(outputs: Any, returns: str | tuple[str, ...], upstream: list[np.ndarray]) -> float:
@@ -364,8 +444,9 @@ def judge_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
     got = unpack(outcome.value, tuple(names) if len(names) > 1 else names[0], task.function)
     again = ctx.call(task.name, [*upstream, cache])
     check_inputs_unchanged(forward.split(".")[1], list(inputs), args, fwd)
-    check_inputs_unchanged(task.function, [f"upstream gradient {i}" for i in range(len(upstream))]
-                           + ["cache"], upstream, outcome)
+    # The backward's parameters, as SPEC names them: d + each forward output (dout, dnext_h, dnext_c), cache.
+    check_inputs_unchanged(task.function, [f"d{n}" for n in returns if n != "cache"] + ["cache"], upstream,
+                           outcome)
     reference = ctx.reference.function(forward) if ctx.reference else None
     hints, want = task.options.get("hints", ()), expected["grads"]
     wrong = [n for n in names if not _right(got[n], want[n])]
@@ -478,7 +559,7 @@ def _expect_reproducible(ctx: Context, task: Task, args: list[Any], first: np.nd
     seed = next(a for a in args if isinstance(a, Seed))
     again = ctx.call(task.name, args, global_seed=12345).value
     other_global = ctx.call(task.name, args, global_seed=54321).value
-    first, again, other_global = (v[0] if isinstance(v, tuple) else v for v in (first, again, other_global))
+    first, again, other_global = (_first(v) for v in (first, again, other_global))
     if not _same(again, other_global):
         # The calls differ only in np.random.seed(...) set before them: the result follows that state.
         raise Failed(f"the same rng seed ({seed.seed}) gave different results when numpy's global seed "
@@ -488,6 +569,47 @@ def _expect_reproducible(ctx: Context, task: Task, args: list[Any], first: np.nd
     if not _same(first, again):
         raise Failed(f"the same rng seed ({seed.seed}) gave different results.",
                      "draw every random number from the rng argument (rng.random(...)), and only from it.")
+
+
+def _expect_independent(mask: np.ndarray) -> None:
+    """No two rows (or columns) of a 2-D mask are copies: each unit is dropped on its own."""
+    if mask.ndim != 2 or not 0 < mask.mean() < 1:
+        return  # p = 0 keeps every unit: any rule gives the same mask
+    for axis, what in ((0, "row"), (1, "column")):
+        if np.all(mask == np.take(mask, [0], axis=axis)):
+            raise Failed(f"every {what} of the mask drops the same units: the units must be dropped "
+                         "independently of each other.",
+                         "draw one random number per unit (rng.random(shape)), not one per row or column, "
+                         "and do not pick units by their position.")
+
+
+def _expect_new_mask_per_seed(ctx: Context, task: Task, args: list[Any], first: np.ndarray,
+                              mask_of: Callable[[Any], Any]) -> None:
+    """Another rng seed, in the same process, gives another mask; ``first`` is the case's own seed's.
+
+    A mask cached in a module global, drawn from a fixed seed, or that drops the same units (the
+    first p*n) every time passes every test of one call; this catches it.
+    """
+    if not 0 < first.mean() < 1:
+        return
+    index = next(i for i, a in enumerate(args) if isinstance(a, Seed))
+    other_seed = Seed(args[index].seed + 1000)
+    other = mask_of(ctx.call(task.name, [*args[:index], other_seed, *args[index + 1:]]).value)
+    if isinstance(other, np.ndarray) and _same(first, other):
+        raise Failed(f"rng seeds {args[index].seed} and {other_seed.seed} gave the same mask: it does not "
+                     "come from rng (a mask drawn once and kept, or drawn from a fixed seed).",
+                     "draw a new mask from the rng argument at every call: rng.random(shape) >= p.")
+    advanced = Seed(args[index].seed, skip=7)  # the same seed, a generator that has drawn already
+    later = mask_of(ctx.call(task.name, [*args[:index], advanced, *args[index + 1:]]).value)
+    if isinstance(later, np.ndarray) and _same(first, later):
+        raise Failed(f"a generator of seed {args[index].seed} that had already drawn 7 numbers gave the "
+                     "same mask as a fresh one: the mask follows the seed, not the generator's state.",
+                     "draw the mask from rng itself (rng.random(shape) >= p): never key a cache on the seed.")
+
+
+def _first(value: Any) -> Any:
+    """The first returned value of a function that returns several (as a tuple or a list)."""
+    return value[0] if isinstance(value, tuple | list) and value else value
 
 
 def expected_nothing(ref: Reference, task: Task, inputs: dict[str, Any], rng: np.random.Generator) -> dict:
@@ -503,12 +625,14 @@ def judge_dropout_mask(ctx: Context, task: Task, case: Case, inputs: dict[str, A
     if mask.dtype != bool:
         raise Failed(f"the mask should be a bool array (True = kept); its dtype is {mask.dtype}.",
                      "a comparison such as rng.random(shape) >= p gives a bool array.")
+    _expect_independent(mask)
     ok, detail = _binomial_ok(int(mask.size - mask.sum()), mask.size, p)
     if not ok:
         flipped, _ = _binomial_ok(int(mask.size - mask.sum()), mask.size, 1 - p)
         raise Failed(f"wrong fraction dropped: {detail}.",
                      "p is the fraction DROPPED (True = kept with probability 1 - p)." if flipped else "")
     _expect_reproducible(ctx, task, args, mask)
+    _expect_new_mask_per_seed(ctx, task, args, mask, lambda value: value)
 
 
 def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
@@ -529,11 +653,13 @@ def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str
         raise Failed("the kept units of out are not x / (1 - p).",
                      "that is non-inverted dropout: divide the kept units by (1 - p) so that E[out] = x."
                      if unscaled else "out must be x * mask / (1 - p).")
+    _expect_independent(kept)
     ok, detail = _binomial_ok(int((~kept).sum()), x.size, p)
     if not ok:
         raise Failed(f"wrong fraction dropped: {detail}.",
                      "p is the fraction DROPPED, not the fraction kept.")
     _expect_reproducible(ctx, task, args, out)
+    _expect_new_mask_per_seed(ctx, task, args, kept, lambda value: _first(value) != 0)
 
 
 def judge_dropout_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
@@ -591,6 +717,20 @@ def judge_char_rnn_train(ctx: Context, task: Task, case: Case, inputs: dict[str,
         raise Failed(f"the trained parameters have the wrong shapes: {exc}.") from None
     if continued != text:
         raise Failed(f"the trained network continues {text[0]!r} as {continued!r}, not {text!r}.")
+    indices = np.array([[vocab.index(ch) for ch in text]])
+    loss = ctx.numeric("char_rnn.char_rnn_loss")(params, indices[:, :-1], indices[:, 1:])[0]
+    if not abs(loss - losses[-1]) <= 0.25 * losses[-1] + 1e-4:
+        raise Failed(f"the returned parameters have a loss of {loss:.4g} on {text!r}, but the last loss "
+                     f"reported is {losses[-1]:.4g}: the losses are not those of this training.",
+                     "append the loss that char_rnn_loss returns at each step, and return the parameters "
+                     "that the steps updated.")
+    other = dict(inputs, seed=inputs["seed"] + 1, steps=10)
+    other_params = unpack(ctx.call(task.name, list(other.values())).value, ("params", "vocab", "losses"),
+                          task.function)["params"]
+    if isinstance(other_params, dict) and _same(params, other_params):
+        raise Failed(f"seeds {inputs['seed']} and {other['seed']} gave the same parameters: they were not "
+                     "trained from the seed's initial weights.",
+                     "start from init_params(V, hidden_size, np.random.default_rng(seed)) and train them.")
 
 
 @dataclass(frozen=True)
@@ -622,7 +762,8 @@ def judge_raises(ctx: Context, task: Task, case: Case, inputs: dict[str, Any]) -
     if error.type_name == "NotImplementedError":
         raise Failed(f"{task.function}() is not written yet: it raised NotImplementedError.")
     if error.type_name != case.raises:
-        raise Failed(f"{call} raised {error.type_name}: {error.message}; it should raise {case.raises}.",
+        message, _ = _error_message(task.function, error, "", case.public)
+        raise Failed(f"{call}: {message} It should raise {case.raises}.",
                      "check the inputs first and raise a ValueError that says what is wrong.")
     if not error.message.strip():
         raise Failed(f"{call} raised {case.raises} without a message: say what is wrong with the input.")

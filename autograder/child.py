@@ -91,10 +91,7 @@ def student_traceback(exc: BaseException, package_dir: str) -> str:
 
 def make_generators(value: Any) -> Any:
     """Replace each SeedArg in an argument tree by a fresh numpy Generator."""
-    def generator(v: Any) -> Any:
-        return np.random.default_rng(v.seed) if isinstance(v, protocol.SeedArg) else v
-
-    return protocol.map_leaves(value, generator)
+    return protocol.map_leaves(value, lambda v: v.generator() if isinstance(v, protocol.SeedArg) else v)
 
 
 class Executor:
@@ -164,14 +161,15 @@ class Executor:
             except BaseException as exc:  # noqa: BLE001 - SystemExit included: report, never exit
                 return {"error": [type(exc).__name__, str(exc)[:2000],
                                   student_traceback(exc, self.package_dir)]}
-        if keep:
-            items = list(value) if isinstance(value, tuple) else [value]
+        if keep:  # the cache stays here, named by a Handle, whether it came in a tuple or a list
+            several = isinstance(value, tuple | list)
+            items = list(value) if several else [value]
             for index in keep:
                 if index < len(items):
                     ident = next(self._ids)
                     self.kept[ident] = items[index]
                     items[index] = protocol.Handle(ident)
-            value = tuple(items) if isinstance(value, tuple) else items[0]
+            value = (tuple(items) if isinstance(value, tuple) else items) if several else items[0]
         messages = [f"{w.category.__name__}: {w.message}" for w in caught][:20]
         after = [a if isinstance(a, np.ndarray | list | dict) else None for a in args]
         return {"value": value, "args_after": after, "warnings": messages}
@@ -183,6 +181,8 @@ class Executor:
         if request["op"] == "drop":
             self.drop()
             return {"dropped": True}
+        if request.get("forget"):  # a new case of the same task, in the same worker
+            self.drop()
         return self.call(request["function"], request["args"], tuple(request["keep"]), request["global_seed"])
 
     def drop(self) -> None:

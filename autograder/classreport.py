@@ -1,10 +1,13 @@
 """The class report: one self-contained HTML page for the TA, built from the students' results.
 
-It shows what the class scored (a histogram of the totals), how each task went
-(its mean score and pass rate, as a table and a bar plot), what the class
-struggled with (per task, the failures most students hit, grouped by their
-normalised first sentence, with the hint the grader gave), and the submissions
-that could not be graded, with the reason.
+It shows every student (one row each, sortable by any column, linking her
+feedback page), what the class scored (a histogram of the totals), how each task
+went (its mean score and pass rate, as a table and a bar plot, and under each task
+the pass rate of each of its cases), what the class struggled with (per task, the
+failures most students hit, grouped by their normalised first sentence, with the
+hint the grader gave), the problems of whole submissions (a module that does not
+import: once per student, not once per case), and the submissions that could not
+be graded, with the reason.
 
 Its input is the list of stored results (``batch.load_results``: each a
 ``GradeResult.to_json()`` with the batch stamp), so the report can be rebuilt at
@@ -14,8 +17,9 @@ share of students who passed all its cases.
 
 The page has no external resource: the style is inline and the plots are PNGs
 drawn on matplotlib's Agg canvas, embedded as base64, so it can be mailed or
-opened offline. Everything students wrote (messages, output, file names) is
-HTML-escaped by jinja2's autoescape.
+opened offline; the only script is the few inline lines that sort the students'
+table. Everything students wrote (messages, output, file names) is HTML-escaped by
+jinja2's autoescape.
 """
 
 from __future__ import annotations
@@ -28,12 +32,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
-import jinja2
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .batch import GRADED, STAMP
+from .grade import unimportable_modules
+from .report import GRADED, STAMP, templates
 
 TOP_FAILURES = 5  # failure groups shown per task
 _SENTENCE_END = re.compile(r"[.;](?:\s|$)")
@@ -63,6 +68,20 @@ class Struggle:
 
 
 @dataclass
+class CaseStats:
+    """How the class did on one case of a task."""
+
+    label: str
+    public: bool
+    passed: int = 0
+    total: int = 0  # graded students who ran it
+
+    @property
+    def pass_rate(self) -> float:
+        return 100 * self.passed / self.total if self.total else 0.0
+
+
+@dataclass
 class TaskStats:
     """How the class did on one task."""
 
@@ -70,6 +89,7 @@ class TaskStats:
     max_score: float
     scores: list[float] = field(default_factory=list)  # one per graded student
     struggles: list[Struggle] = field(default_factory=list)  # most students first
+    cases: dict[str, CaseStats] = field(default_factory=dict)  # by label, in the task's order
 
     @property
     def mean(self) -> float:
@@ -95,11 +115,16 @@ def task_stats(graded: list[dict[str, Any]], top: int = TOP_FAILURES) -> list[Ta
     groups: dict[str, dict[tuple[str, str], Struggle]] = defaultdict(dict)
     for result in graded:
         student = result[STAMP]["student"]
+        unimportable = unimportable_modules(result["problems"])
         for task in result["tasks"]:
             stats.setdefault(task["name"], TaskStats(task["name"], float(task["max_score"])))
             stats[task["name"]].scores.append(float(task["score"]))
             for case in task["cases"]:
-                if case["passed"]:
+                counts = stats[task["name"]].cases.setdefault(case["label"], CaseStats(case["label"],
+                                                                                        case["public"]))
+                counts.passed += case["passed"]
+                counts.total += 1
+                if case["passed"] or task["name"].split(".")[0] in unimportable:  # a problem, said once
                     continue
                 key = (failure_key(case["message"]), case["hint"])
                 struggle = groups[task["name"]].setdefault(key, Struggle(*key, example=case["message"]))
@@ -148,8 +173,52 @@ def tasks_png(stats: list[TaskStats]) -> str:
     return _png(figure)
 
 
-_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("autograder", "templates"), autoescape=True,
-                                trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+def weakest_task(result: dict[str, Any]) -> str:
+    """The task that lost the largest share of its points (the first on a tie); why, when none can be named.
+
+    A row that was not graded gives its reason; a graded row where every task scored 0 says
+    "nothing passed" (with the submission's first problem, if any) rather than naming the first task.
+    """
+    tasks = result["tasks"]
+    if result[STAMP]["status"] != GRADED:
+        return " | ".join(result["problems"]) or result[STAMP]["status"]
+    if all(t["score"] == 0 for t in tasks):
+        return "nothing passed" + (f": {result['problems'][0]}" if result["problems"] else "")
+    lost = [(t["score"] / t["max_score"], i) for i, t in enumerate(tasks) if t["score"] < t["max_score"]]
+    return tasks[min(lost)[1]]["name"] if lost else ""
+
+
+@dataclass
+class StudentRow:
+    """One student in the report's table."""
+
+    student: str
+    name: str
+    score: float
+    max_score: float
+    status: str
+    late: str  # "2 days, -20" / "LATE marker" / ""
+    flags: str
+    weakest: str
+    feedback: str  # the link to her feedback page, relative to report.html
+
+
+def student_rows(results: list[dict[str, Any]]) -> list[StudentRow]:
+    rows = []
+    for result in results:
+        stamp, record = result[STAMP], result.get("late") or {}
+        late = ""
+        if record.get("days_late"):
+            late = f"{record['days_late']} day(s)"
+        elif record and not record.get("submitted"):
+            late = "LATE marker"
+        if record.get("penalty"):
+            late += f", -{record['penalty']:g}"
+        rows.append(StudentRow(stamp["student"], stamp.get("lms", {}).get("name", ""), float(result["score"]),
+                               float(result["max_score"]), stamp["status"], late,
+                               ", ".join(stamp.get("flags", [])), weakest_task(result),
+                               f"students/{quote(stamp['student'])}/feedback.html"))
+    return rows
 
 
 def render_html(results: list[dict[str, Any]]) -> str:
@@ -158,7 +227,7 @@ def render_html(results: list[dict[str, Any]]) -> str:
     stats = task_stats(graded)
     totals = [float(r["score"]) for r in graded]
     max_score = max((float(r["max_score"]) for r in results), default=0.0)
-    return _TEMPLATES.get_template("class_report.html").render(
+    return templates().get_template("class_report.html").render(
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
         submissions=len(results),
         graded=len(graded),
@@ -169,6 +238,8 @@ def render_html(results: list[dict[str, Any]]) -> str:
         tasks=stats,
         tasks_plot=tasks_png(stats) if stats else None,
         hardest=sorted((t for t in stats if t.struggles), key=lambda t: t.mean_percent),
+        students=student_rows(results),
+        whole=[(r[STAMP]["student"], problem) for r in graded for problem in r["problems"]],
         ungraded=[(r[STAMP]["student"], r[STAMP]["status"], " ".join(r["problems"]))
                   for r in results if r[STAMP]["status"] != GRADED],
     )

@@ -12,7 +12,7 @@ import ctypes
 import os
 import shutil
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -102,23 +102,28 @@ KEEP = ".pycache"  # the compiled student modules: kept for the child's life, th
 IPC_RMID = 0
 
 
-def clear_scratch(folders: list[str]) -> None:
-    """Remove what a case wrote into the scratch folders (all but the compiled modules)."""
+def _remove_entries(folders: Iterable[str], spare: Callable[[os.DirEntry], bool]) -> None:
+    """Remove every entry of ``folders`` (a folder with all it holds) but those ``spare`` keeps."""
     for folder in folders:
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue
         for entry in entries:
-            if entry.name == KEEP:
-                continue
             try:
+                if spare(entry):
+                    continue
                 if entry.is_dir(follow_symlinks=False):
                     shutil.rmtree(entry.path, ignore_errors=True)
                 else:
                     os.unlink(entry.path)
             except OSError:
                 pass
+
+
+def clear_scratch(folders: list[str]) -> None:
+    """Remove what a case wrote into the scratch folders (all but the compiled modules)."""
+    _remove_entries(folders, lambda entry: entry.name == KEEP)
 
 
 def ipc_objects(uid: int | None = None) -> dict[str, list[int]]:
@@ -154,18 +159,4 @@ def clear_ipc(uid: int | None = None) -> None:
 
 def remove_files_of(uid: int, folders: tuple[str, ...] = ("/tmp", "/var/tmp", "/dev/shm")) -> None:
     """Remove what ``uid`` made in the folders every user may write (a sandbox without a private /tmp)."""
-    for folder in folders:
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
+    _remove_entries(folders, lambda entry: entry.stat(follow_symlinks=False).st_uid != uid)

@@ -89,15 +89,23 @@ REQUIRE_HELP = "refuse to grade where student code would have resource limits on
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
-        prog="autograder", description="Self-grading exercises for week 4 (CNNs, RNNs)."
+        prog="autograder", description="Self-grading exercises: week 4 (CNNs, RNNs) or any assignment."
     )
+    # Every command takes --assignment (SPEC §3); add_parser below gives each the common option.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--assignment", dest="assignment_dir", metavar="DIR",
+                        help="the assignment's folder, with its assignment.toml (default: week4/ here)")
     sub = top.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="self-check your stubs with the public cases (no reference needed)")
+
+    def command(name: str, **kwargs: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **kwargs)
+
+    check = command("check", help="self-check your stubs with the public cases (no reference needed)")
     check.add_argument(
         "path", nargs="?", default="assignments", help="folder with your modules (default: assignments)"
     )
     check.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    grade = sub.add_parser("grade", help="grade one submission with the hidden cases, isolated")
+    grade = command("grade", help="grade one submission with the hidden cases, isolated")
     grade.add_argument("submission", help="a folder, a .zip, a notebook or a folder of notebooks")
     grade.add_argument("--json", action="store_true", help="print ONE JSON object (SPEC §3)")
     grade.add_argument(
@@ -108,10 +116,11 @@ def parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--in-process", action="store_true", help="no isolation (trusted code, benchmarks)")
     grade.add_argument("--require-isolation", action="store_true", help=REQUIRE_HELP)
-    sub.add_parser("stubs", help="instructors: regenerate assignments/ and its public cases from solutions/")
-    batch = sub.add_parser("batch", help="TAs: grade every entry of DIR (one per student) into OUT")
+    command("stubs", help="instructors: regenerate the stubs and their public cases from the reference")
+    batch = command("batch", help="TAs: grade every entry of DIR (one per student) into OUT")
     batch.add_argument(
-        "dir", help="one entry per student: a folder, a .zip, or notebooks; its name is the id"
+        "dir", help="one entry per student: a folder, a .zip, or notebooks; its name is the id "
+        "(with --lms: the LMS's download)"
     )
     batch.add_argument(
         "--out", required=True, help="folder for results, feedback, gradebook.csv and the report"
@@ -120,6 +129,27 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--force", action="store_true", help="regrade submissions already graded and unchanged"
     )
+    batch.add_argument("--only", nargs="+", metavar="ID", help="grade (or regrade) just these students")
+    batch.add_argument(
+        "--lms", choices=("canvas", "moodle"), help="DIR is this LMS's download of the submissions"
+    )
+    batch.add_argument(
+        "--roster", metavar="CSV", help="the LMS's gradebook export (Canvas) or grading worksheet (Moodle)"
+    )
+    batch.add_argument(
+        "--lms-column", metavar="NAME", help="Canvas: the assignment column of lms_import.csv (default: the "
+        "roster's only assignment column, else a new column '<heading> autograder': 'Week 4 autograder')"
+    )
+    batch.add_argument("--due", metavar="ISO-DATETIME", help="the deadline, e.g. 2026-12-01T23:59 (local)")
+    batch.add_argument(
+        "--late-penalty", metavar="AMOUNT", help="points or %% of the maximum, once or per day or part "
+        "of a day late: '10%%/day', '5/day', '20%%', '10'"
+    )
+    batch.add_argument("--late-cap", metavar="AMOUNT", help="the most the late penalty takes: '50%%' or '30'")
+    batch.add_argument(
+        "--penalize-late-marker", action="store_true",
+        help="Canvas: penalise a LATE file with no known time as one day late (default: flag only)",
+    )
     batch.add_argument("--require-isolation", action="store_true", help=REQUIRE_HELP)
     batch.add_argument(
         "--timeout",
@@ -127,13 +157,13 @@ def parser() -> argparse.ArgumentParser:
         help="seconds one submission may take before it gets a grader-error row "
         "(default: its cases' time budget plus a margin, 380)",
     )
-    release = sub.add_parser(
+    release = command(
         "release", help="instructors: write the student bundle (no solution, no hidden case)"
     )
     release.add_argument("out", help="folder to write")
-    nbgrader = sub.add_parser("nbgrader", help="instructors: write an nbgrader course for week 4")
+    nbgrader = command("nbgrader", help="instructors: write an nbgrader course for the assignment")
     nbgrader.add_argument("course_dir", help="the course folder to write")
-    autograde = sub.add_parser(
+    autograde = command(
         "nbgrader-autograde",
         help="instructors: grade an nbgrader course's submissions, sandboxed and without a kernel",
     )
@@ -143,7 +173,7 @@ def parser() -> argparse.ArgumentParser:
     autograde.add_argument(
         "--force", action="store_true", help="regrade submissions already autograded (as nbgrader's --force)"
     )
-    gradescope = sub.add_parser("gradescope", help="instructors: write a Gradescope autograder bundle")
+    gradescope = command("gradescope", help="instructors: write a Gradescope autograder bundle")
     gradescope.add_argument("out", help="the .zip to write")
     gradescope.add_argument(
         "--hidden-visibility",
@@ -152,6 +182,16 @@ def parser() -> argparse.ArgumentParser:
         help="when students see the results of hidden cases (default after_published); public ones: at once",
     )
     return top
+
+
+def choose_assignment(folder: str) -> None:
+    """Grade ``folder``'s assignment, in this process and the ones it starts (batch workers)."""
+    from .assignment import AssignmentError, use
+
+    try:
+        use(folder)
+    except AssignmentError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def announce_isolation(require: bool) -> None:
@@ -168,6 +208,8 @@ def announce_isolation(require: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if args.assignment_dir:
+            choose_assignment(args.assignment_dir)
         if getattr(args, "require_isolation", None) is not None and not getattr(args, "in_process", False):
             announce_isolation(args.require_isolation)
         return COMMANDS[args.command](args)

@@ -19,7 +19,7 @@ from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 
-HIDDEN = "solutions"  # the reference's package
+HIDDEN = ("solutions", "_reference_")  # the reference's package, as the repository and the grader name it
 
 
 class HideReference(MetaPathFinder):
@@ -27,7 +27,7 @@ class HideReference(MetaPathFinder):
 
     def find_spec(self, name: str, path: Sequence[str] | None = None,
                   target: ModuleType | None = None) -> ModuleSpec | None:
-        if name.partition(".")[0] == HIDDEN:
+        if name.partition(".")[0].startswith(HIDDEN):
             raise ModuleNotFoundError(f"No module named {name!r} (the reference is not available in "
                                       "the course's kernels)", name=name)
         return None  # every other module: the next finder's
@@ -35,7 +35,7 @@ class HideReference(MetaPathFinder):
 
 def hide_reference() -> None:
     """From now on, in this process, ``import solutions`` raises ModuleNotFoundError."""
-    for name in [name for name in sys.modules if name.partition(".")[0] == HIDDEN]:
+    for name in [name for name in sys.modules if name.partition(".")[0].startswith(HIDDEN)]:
         del sys.modules[name]
     sys.meta_path.insert(0, HideReference())
 

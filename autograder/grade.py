@@ -9,7 +9,9 @@ Grading is deterministic: every case draws its inputs from its own fixed seed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
+import re
 import tempfile
 import time
 from collections.abc import Iterable
@@ -20,7 +22,17 @@ from typing import Any
 import numpy as np
 
 from . import cache, submission
-from .checks import CHECKS, Context, Failed, Reference, expected_nothing, judge_raises, reference_numerics
+from .assignment import Assignment, current
+from .checks import (
+    CHECKS,
+    Context,
+    Failed,
+    Reference,
+    expected_nothing,
+    judge_raises,
+    reference_numerics,
+    shown_warnings,
+)
 from .inputs import case_seed, make_inputs, to_generators
 from .runner import InProcessRunner, Runner
 from .sandbox import Limits, Sandbox, SandboxError
@@ -59,6 +71,7 @@ class GradeResult:
     problems: list[str] = field(default_factory=list)  # about the submission as a whole
     elapsed_seconds: float = 0.0
     isolation: dict[str, Any] = field(default_factory=dict)
+    assignment: str = ""  # the assignment's name (week4)
 
     def to_json(self) -> dict[str, Any]:
         """The SPEC §3 object: score, max_score, tasks[{name, score, max_score, ...}], ..."""
@@ -122,7 +135,10 @@ def call_limit(limits: Limits, seconds: float) -> float:
 
 
 def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
+    """Judge one case. A hidden case's result holds no printed output and no text the student's
+    code chose (SPEC §3): the judges word its failure, ``shown_warnings`` filters its warnings."""
     case = planned.case
+    ctx.public = case.public
     failure: Failed | None = Failed("interrupted")  # until judged: a fresh worker for whatever comes next
     try:
         if case.raises:
@@ -135,10 +151,8 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
     except SandboxError:  # the platform cannot run student code at all: no case can be judged
         raise
     except Exception as exc:  # noqa: BLE001 - a grader bug must cost no student a crash of the batch
-        failure = Failed(
-            f"the grader could not judge this case ({type(exc).__name__}: {exc}); "
-            "please report it to your TA."
-        )
+        detail = f"{type(exc).__name__}: {exc}" if case.public else type(exc).__name__
+        failure = Failed(f"the grader could not judge this case ({detail}); please report it to your TA.")
     finally:
         ctx.runner.release(fresh=failure is not None)  # a passed case leaves its worker to the next
     return CaseResult(
@@ -147,8 +161,8 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
         passed=failure is None,
         message=failure.message if failure else "",
         hint=failure.hint if failure else "",
-        warnings=sorted(set(ctx.warnings))[:5],
-        output="\n".join(ctx.output)[-2000:],
+        warnings=shown_warnings(ctx.warnings, case.public),
+        output="\n".join(ctx.output)[-2000:] if case.public else "",
     )
 
 
@@ -212,21 +226,25 @@ def summarize(
     )
 
 
-@functools.cache
-def hidden_plan() -> Plan:
-    """All cases of the week with the reference's expected values and numerical gradients.
+def hidden_plan(assignment: Assignment | None = None) -> Plan:
+    """Every case of the assignment with the reference's expected values and numerical gradients.
 
     Made once per grader version and kept on disk (``cache``); once per process in memory.
     """
-    from .tasks import TASKS
+    return _hidden_plan(assignment or current())
 
-    stored = cache.load([task.name for task in TASKS])
-    if stored is not None and all(len(stored[task.name]) == len(task.cases) for task in TASKS):
+
+@functools.cache
+def _hidden_plan(assignment: Assignment) -> Plan:
+    tasks = assignment.tasks
+    stored = cache.load(assignment, [task.name for task in tasks])
+    if stored is not None and all(len(stored[task.name]) == len(task.cases) for task in tasks):
         return [(task, [PlannedCase(case, c["inputs"], c["expected"], c["seconds"], c["numeric"])
-                        for case, c in zip(task.cases, stored[task.name])]) for task in TASKS]
-    plan = plan_cases(TASKS, Reference(), numerics=True)
-    cache.store({task.name: [{"inputs": p.inputs, "expected": p.expected, "seconds": p.seconds,
-                              "numeric": p.numeric} for p in cases] for task, cases in plan})
+                        for case, c in zip(task.cases, stored[task.name])]) for task in tasks]
+    plan = plan_cases(tasks, Reference(assignment), numerics=True)
+    cache.store(assignment, {task.name: [{"inputs": p.inputs, "expected": p.expected,
+                                          "seconds": p.seconds, "numeric": p.numeric} for p in cases]
+                             for task, cases in plan})
     return plan
 
 
@@ -245,26 +263,70 @@ def grade_submission(
     limits: Limits | None = None,
     gradcheck: str = "both",
     plan: Plan | None = None,
+    assignment: Assignment | None = None,
 ) -> GradeResult:
-    """Grade one submission (folder, .zip or notebooks) with the hidden cases."""
+    """Grade one submission (folder, .zip or notebooks) with the hidden cases of ``assignment``.
+
+    ``assignment``: by default the one this process grades (``assignment.current``).
+    """
     started = time.perf_counter()
+    assignment = assignment or current()
     path = Path(path)
     name = submission.shown(path.name)  # a name that is not UTF-8 must not break the JSON, CSV or HTML
     with tempfile.TemporaryDirectory(prefix="autograder-load-") as workdir:
         try:
-            loaded = submission.load(path, Path(workdir))
+            loaded = submission.load(path, Path(workdir), assignment.modules)
         except submission.SubmissionError as exc:
-            return failed_to_load(name, plan or hidden_plan(), str(exc), started, exc.problems)
+            result = failed_to_load(name, plan or hidden_plan(assignment), str(exc), started, exc.problems)
+            return dataclasses.replace(result, assignment=assignment.name)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: a loader bug costs one row
             why = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode()
-            return failed_to_load(name, plan or hidden_plan(), f"the submission could not be read ({why})",
-                                  started)
+            result = failed_to_load(name, plan or hidden_plan(assignment),
+                                    f"the submission could not be read ({why})", started)
+            return dataclasses.replace(result, assignment=assignment.name)
         limits = limits or Limits()
         runner = Sandbox(loaded.package_dir, limits) if isolated else InProcessRunner(loaded.package_dir)
         try:
-            plan = plan or hidden_plan()  # while the sandbox's child starts
-            results = run_plan(runner, plan, Reference(), gradcheck, limits)
+            plan = plan or hidden_plan(assignment)  # while the sandbox's child starts
+            results = run_plan(runner, plan, Reference(assignment), gradcheck, limits)
         finally:
             runner.close()
+        problems = loaded.problems + module_problems(loaded.package_dir, results)
     isolation = runner.isolation() if isinstance(runner, Sandbox) else {"mode": "in-process"}
-    return summarize(name, results, loaded.problems, started, isolation)
+    return dataclasses.replace(summarize(name, results, problems, started, isolation),
+                               assignment=assignment.name)
+
+
+_DOES_NOT_IMPORT = re.compile(r"(\w+)\.py (?:does not import|could not be imported): ([^\n]*)")
+
+
+def module_problems(package_dir: Path, results: list[TaskResult]) -> list[str]:
+    """A module that does not import, said once as a problem of the submission, not once per case.
+
+    A syntax error is found by compiling the source here (compiling runs none of it); any other
+    failure to import (a top-level NameError, a missing library) by every case of the module's
+    tasks failing with it. The cases keep their own messages.
+    """
+    problems = {}
+    for module in dict.fromkeys(task.name.split(".")[0] for task in results):
+        try:
+            compile((package_dir / f"{module}.py").read_bytes(), f"{module}.py", "exec")
+        except SyntaxError as exc:
+            problems[module] = f"{exc.msg}, line {exc.lineno}"
+        except (OSError, ValueError, RecursionError, MemoryError):  # missing (said elsewhere), or seen below
+            pass
+    for task in results:
+        module = task.name.split(".")[0]
+        failures = [_DOES_NOT_IMPORT.search(case.message) for case in task.cases]
+        if module not in problems and failures and all(f and f[1] == module for f in failures):
+            problems[module] = failures[0][2]
+    return [f"{module}.py does not import ({why}): every {module}.* task scores 0"
+            for module, why in problems.items()]
+
+
+_UNIMPORTABLE = re.compile(r"(\w+)\.py does not import \(")
+
+
+def unimportable_modules(problems: list[str]) -> set[str]:
+    """The modules that ``module_problems`` reported as not importing."""
+    return {match[1] for problem in problems if (match := _UNIMPORTABLE.match(problem))}

@@ -7,9 +7,9 @@ the image. For each submission it puts the student's upload in
 ``/autograder/submission``, runs ``run_autograder`` from ``/autograder``, and
 reads ``/autograder/results/results.json``.
 
-The bundle holds the whole grader: the ``autograder`` package with ``tasks.py``
-(the hidden cases), ``solutions/`` (the reference) and the pinned packages that
-grading imports. ``run_autograder`` runs ``python -m autograder.gradescope``,
+The bundle holds the whole grader: the ``autograder`` package, the assignment
+under ``assignment/`` (its tasks: the hidden cases; its reference) and the pinned
+packages that grading imports. ``run_autograder`` runs ``python -m autograder.gradescope``,
 which is ``main`` below: it makes the bundle unreadable to anyone but root, grades
 the upload with student code isolated (``grade_submission``; the sandbox drops to
 an unprivileged user when run as root), and always writes results.json, a score
@@ -43,13 +43,15 @@ from typing import TYPE_CHECKING, Any
 
 # Only the standard library at the top: in Gradescope, `main` must be running (and writing
 # results.json) before anything that could fail to import is imported.
-from .stubs import ROOT, SOLUTIONS
+from .stubs import ROOT
 
 if TYPE_CHECKING:
+    from .assignment import Assignment
     from .grade import GradeResult
     from .sandbox import Limits
 
 PACKAGE = Path(__file__).resolve().parent
+BUNDLED = "assignment"  # the bundle's folder holding the assignment and its reference
 SETTINGS = "settings.json"  # in the bundle: the choices made when it was built
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's, most hidden first
 HIDDEN_VISIBILITY = "after_published"
@@ -111,17 +113,35 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = REGULAR) 
     archive.writestr(info, data)
 
 
-def build(out: Path, hidden_visibility: str = HIDDEN_VISIBILITY) -> list[str]:
-    """Write the Gradescope bundle to ``out`` (a .zip); returns the names it holds.
+def _assignment_files(assignment: Assignment) -> tuple[list[tuple[str, bytes]], str]:
+    """The assignment's folder and its reference, where they lie to each other, under ``assignment/``.
+
+    Returns the files (their names in the bundle, their bytes) and the assignment folder's name there.
+    """
+    base = Path(os.path.commonpath([assignment.folder, assignment.reference]))
+    files = [(f"{BUNDLED}/{path.relative_to(base).as_posix()}", path.read_bytes())
+             for folder in (assignment.folder, assignment.reference)
+             for path in sorted(folder.rglob("*"))
+             if path.is_file() and path.suffix in (".py", ".toml", ".md") and "__pycache__" not in path.parts]
+    return sorted(set(files)), f"{BUNDLED}/{assignment.folder.relative_to(base).as_posix()}"
+
+
+def build(out: Path, hidden_visibility: str = HIDDEN_VISIBILITY, assignment: Assignment | None = None
+          ) -> list[str]:
+    """Write the Gradescope bundle of ``assignment`` to ``out`` (a .zip); returns the names it holds.
 
     ``hidden_visibility``: when Gradescope shows students the tests of hidden cases (VISIBILITIES).
     """
+    from .assignment import current
     from .release import pinned_requirements
+
+    assignment = assignment or current()
+    content, folder = _assignment_files(assignment)
 
     if hidden_visibility not in VISIBILITIES:
         raise ValueError(f"hidden_visibility must be one of {', '.join(VISIBILITIES)}, "
                          f"not {hidden_visibility!r}")
-    settings = {"hidden_visibility": hidden_visibility}
+    settings = {"hidden_visibility": hidden_visibility, "assignment": folder}
     files: list[tuple[str, bytes, int]] = [
         ("setup.sh", SETUP_SH.encode(), EXECUTABLE),
         ("run_autograder", RUN_AUTOGRADER.encode(), EXECUTABLE),
@@ -130,9 +150,9 @@ def build(out: Path, hidden_visibility: str = HIDDEN_VISIBILITY) -> list[str]:
     ]
     # The whole package: grading reaches modules by file as well as by import (the sandbox
     # copies child.py, protocol.py and limits.py into the child's folder).
-    for folder in (PACKAGE, SOLUTIONS):
-        for path in sorted(folder.glob("*.py")):
-            files.append((path.relative_to(ROOT).as_posix(), path.read_bytes(), REGULAR))
+    for path in sorted(PACKAGE.glob("*.py")):
+        files.append((path.relative_to(ROOT).as_posix(), path.read_bytes(), REGULAR))
+    files += [(name, data, REGULAR) for name, data in content]
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as archive:
         for name, data, mode in files:
@@ -227,23 +247,25 @@ def split_public_hidden(result: GradeResult) -> GradeResult:
     return dataclasses.replace(result, tasks=tasks)
 
 
-def hidden_visibility(source: Path) -> str:
-    """The visibility of hidden cases chosen when the bundle was built (its settings.json)."""
+def bundle_settings(source: Path) -> dict[str, str]:
+    """The choices made when the bundle was built (its settings.json): visibility, the assignment."""
     settings = json.loads((source / SETTINGS).read_text())
     if settings.get("hidden_visibility") not in VISIBILITIES:
         raise ValueError(f"{SETTINGS}: hidden_visibility must be one of {', '.join(VISIBILITIES)}")
-    return settings["hidden_visibility"]
+    return settings
 
 
 def grade_upload(root: Path) -> dict[str, Any]:
     """Grade ``root/submission`` with the hidden cases, isolated; the results.json object."""
+    from .assignment import use
     from .grade import grade_submission
     from .report import gradescope_results
 
-    visibility = hidden_visibility(root / "source")
+    settings = bundle_settings(root / "source")
     protect(root / "source")
+    use(root / "source" / settings["assignment"])
     result = grade_submission(submission_path(root / "submission"), isolated=True, limits=limits_from_env())
-    return gradescope_results(split_public_hidden(result), visibility)
+    return gradescope_results(split_public_hidden(result), settings["hidden_visibility"])
 
 
 def write_results(path: Path, results: dict[str, Any]) -> None:

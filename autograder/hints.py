@@ -19,6 +19,7 @@ advice.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,6 +135,8 @@ def factor(got, want, clue):
             reasons.append("missing the dropout scale 1/(1 - p)")
         if _near(k * (1 - p), 1):
             reasons.append("scaled by 1/(1 - p) once too often")
+    if not reasons and (np.ndim(want) == 0 or not (_near(k, round(k)) or _near(1 / k, round(1 / k)))):
+        return None  # a ratio that is neither named nor simple is no evidence of a missing factor
     cause = " or ".join(reasons) if reasons else "a constant factor is missing or extra"
     return f"{clue.name} is {_times(k)}: {cause}."
 
@@ -256,6 +259,26 @@ def border(got, want, clue):
                 "(pad both spatial axes, and cut the padding off dx at the end).")
 
 
+def uncropped(got, want, clue):
+    """dx with the padded input's shape: the padding was never cut off."""
+    pad = int(clue.inputs.get("pad", 0) or 0)
+    if clue.name == "dx" and pad and got.shape[2:] == tuple(n + 2 * pad for n in want.shape[2:]):
+        return (f"dx has the shape of the padded input: cut the padding off at the end, "
+                f"dx = dxpad[:, :, {pad}:{pad} + H, {pad}:{pad} + W].")
+
+
+def crop_offset(got, want, clue):
+    """dx cropped from one side of the padded gradient: shifted by pad pixels against the right one."""
+    pad = int(clue.inputs.get("pad", 0) or 0)
+    if clue.name != "dx" or not pad or got.shape != want.shape or min(want.shape[2:]) <= pad:
+        return None
+    later, earlier = (..., slice(pad, None), slice(pad, None)), (..., slice(-pad), slice(-pad))
+    if _close(got[later], want[earlier]) or _close(got[earlier], want[later]):
+        pixels = f"{pad} pixel{'s' if pad > 1 else ''}"
+        return (f"dx is shifted by {pixels}: the padding was cut off one side only (the zero padding is on "
+                f"both sides). Crop both: dx = dxpad[:, :, {pad}:{pad} + H, {pad}:{pad} + W].")
+
+
 def flipped_kernel(got, want, clue):
     if clue.name == "dw" and _close(got, want[:, :, ::-1, ::-1]):
         return "dw is flipped: the forward pass is a cross-correlation, do not flip the kernel."
@@ -264,6 +287,31 @@ def flipped_kernel(got, want, clue):
     args = dict(clue.inputs, w=clue.inputs["w"][:, :, ::-1, ::-1])
     if _close(got, clue.reference(*args.values())[0]):
         return "you flipped the kernel (a true convolution): this layer is a cross-correlation, w as it is."
+
+
+def overwritten(got, want, clue):
+    """``=`` where ``+=`` belongs in conv_backward: each window's gradient replaced the earlier ones'."""
+    i, dout = clue.inputs, clue.extra.get("upstream")
+    if clue.name not in ("dx", "dw", "db") or dout is None or dout.ndim != 4 or "w" not in i:
+        return None
+    x, w, stride, pad = i["x"], i["w"], i["stride"], i["pad"]
+    xpad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    hh, ww = w.shape[2:]
+    rows = [slice(r * stride, r * stride + hh) for r in range(dout.shape[2])]
+    cols = [slice(c * stride, c * stride + ww) for c in range(dout.shape[3])]
+    if clue.name == "dx":
+        assigned = np.zeros_like(xpad)
+        for r, row in enumerate(rows):
+            for c, col in enumerate(cols):
+                assigned[:, :, row, col] = np.einsum("nf,fchw->nchw", dout[:, :, r, c], w)
+        last = assigned[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]]
+    elif clue.name == "dw":
+        last = np.einsum("nf,nchw->fchw", dout[:, :, -1, -1], xpad[:, :, rows[-1], cols[-1]])
+    else:
+        last = dout[:, :, -1, -1].sum(axis=0)
+    if _close(got, last):
+        return (f"{clue.name} holds only what the last window gave where windows meet: it was assigned "
+                f"(=) where it must be accumulated (+=), so each window replaced the earlier ones' gradient.")
 
 
 def kernel_axes(got, want, clue):
@@ -343,6 +391,23 @@ def test_time(got, want, clue):
     if zeroed:
         return (f"{zeroed} of {want.size} units of out are zero: dropout was applied, but it acts only in "
                 "training. With train=False, out is x unchanged.")
+
+
+# --- the char-RNN ----------------------------------------------------------------------------------
+
+def softmax_axis(got, want, clue):
+    """The softmax normalised over the batch or the time axis instead of the V scores of a position."""
+    scores, targets = clue.inputs.get("scores"), clue.inputs.get("targets")
+    if scores is None or targets is None or scores.ndim != 3:
+        return None
+    for axis, what in ((1, "the time axis (axis 1)"), (0, "the batch axis (axis 0)")):
+        shifted = scores - scores.max(axis=axis, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        loss = -np.take_along_axis(log_probs, targets[..., None], axis=-1).mean()
+        dscores = (np.exp(log_probs) - np.eye(scores.shape[-1])[targets]) / targets.size
+        if _close(got, loss if np.ndim(want) == 0 else dscores):
+            return (f"the softmax was taken over {what}: each position's V scores are normalised among "
+                    "themselves, over the last axis (axis=-1, keepdims=True).")
 
 
 # --- recurrent networks ----------------------------------------------------------------------------
@@ -477,11 +542,31 @@ def cell_output(got, want, clue):
 
 DIAGNOSES: dict[str, Callable[[Any, Any, Clue], str | None]] = {
     f.__name__: f
-    for f in (zero, sign, factor, step, transposed, output_size, param_count, border, flipped_kernel,
-              kernel_axes, bias_axis, stride_ignored, average_pool, overlap, test_time, per_array,
-              sigmoid_for_tanh, tanh_from_input, early_steps, last_step, h0_ignored, gate_order, gate_factor,
-              gate_block, cell_output)
+    for f in (zero, sign, factor, step, transposed, output_size, param_count, border, uncropped, crop_offset,
+              flipped_kernel, kernel_axes, overwritten, bias_axis, stride_ignored, average_pool, overlap,
+              test_time, per_array, softmax_axis, sigmoid_for_tanh, tanh_from_input, early_steps, last_step,
+              h0_ignored, gate_order, gate_factor, gate_block, cell_output)
 }
+
+
+def wrong_form(got: np.ndarray, want: np.ndarray, name: str) -> str:
+    """A shape that is wrong in form, told before any value hint: an empty axis, or the right sizes
+    in another order ('' when neither)."""
+    if 0 in got.shape and 0 not in want.shape:
+        return (f"{name} has an axis of length 0: an empty slice. a[pad:-pad] is empty when pad = 0 (-0 is "
+                "0, so the slice ends where it starts): crop with explicit ends, a[pad:pad + H].")
+    if sorted(got.shape) != sorted(want.shape):
+        return ""
+    order = next(perm for perm in itertools.permutations(range(got.ndim))
+                 if tuple(got.shape[a] for a in perm) == want.shape)
+    layout = " (the layout here is (N, C, H, W): channels before height and width)" if got.ndim == 4 else ""
+    if _close(got.transpose(order), want):
+        if got.ndim == 2:
+            return f"{name} is transposed: check the order of the factors in the matrix product."
+        return (f"{name} holds the right values in another axis order{layout}: "
+                f"{name}.transpose{order} is right.")
+    return (f"{name} has the right sizes in another order{layout}: check the axis order; "
+            f"{name}.transpose{order} would have the expected shape {want.shape}.")
 
 
 def diagnose(names: tuple[str, ...], got: Any, want: Any, clue: Clue) -> str:
@@ -499,8 +584,26 @@ def diagnose(names: tuple[str, ...], got: Any, want: Any, clue: Clue) -> str:
 _SHAPE = re.compile(r"\(([\d,\s]*)\)")
 
 
+# NumPy APIs that code written for an older NumPy still uses: what replaced them.
+REMOVED = {"int": ("1.24", "int or np.int64"), "float": ("1.24", "float or np.float64"),
+           "bool": ("1.24", "bool or np.bool_"), "object": ("1.24", "object"), "complex": ("1.24", "complex"),
+           "str": ("1.24", "str"), "float_": ("2.0", "np.float64"), "NaN": ("2.0", "np.nan"),
+           "Inf": ("2.0", "np.inf"), "product": ("2.0", "np.prod"), "alltrue": ("2.0", "np.all"),
+           "sometrue": ("2.0", "np.any"), "asscalar": ("1.23", "a.item()"),
+           "cumproduct": ("2.0", "np.cumprod")}
+_MISSING_NUMPY = re.compile(r"module 'numpy' has no attribute '(\w+)'")
+
+
 def explain_error(type_name: str, message: str) -> str:
-    """Advice for the shape errors numpy raises, from the shapes it names; '' for other errors."""
+    """Advice for the errors numpy raises: shapes that do not fit (from the shapes it names), APIs of
+    an older NumPy, an array where a number belongs; '' for other errors."""
+    removed = _MISSING_NUMPY.search(message) if type_name == "AttributeError" else None
+    if removed and removed.group(1) in REMOVED:
+        version, use = REMOVED[removed.group(1)]
+        return f"np.{removed.group(1)} was removed in NumPy {version}: use {use}."
+    if type_name == "TypeError" and re.search(r"only (length-1|0-dimensional) arrays", message):
+        return ("int() or float() of an array: NumPy converts only a 0-dimensional array (a single number) "
+                "to a Python number. Take the element first, a.item() or a[0], or keep the array.")
     if type_name != "ValueError":
         return ""
     if "could not be broadcast" in message:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .protocol import map_leaves
+from .protocol import SeedArg, map_leaves
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,13 @@ class Ints:
 
 @dataclass(frozen=True)
 class Seed:
-    """A ``numpy.random.Generator`` seeded with ``seed``, made anew for every call."""
+    """A ``numpy.random.Generator`` seeded with ``seed``, made anew for every call.
+
+    ``skip``: the numbers it has drawn before the call (the same seed in another state).
+    """
 
     seed: int
+    skip: int = 0
 
     def make(self, rng: np.random.Generator) -> Seed:
         return self
@@ -60,7 +64,7 @@ def make_inputs(spec: Any, rng: np.random.Generator) -> Any:
 
 def to_generators(value: Any) -> Any:
     """Replace every Seed in an argument tree by a fresh Generator, just before a call."""
-    return map_leaves(value, lambda v: np.random.default_rng(v.seed) if isinstance(v, Seed) else v)
+    return map_leaves(value, lambda v: SeedArg(v.seed, v.skip).generator() if isinstance(v, Seed) else v)
 
 
 def describe(value: Any) -> str:

@@ -52,10 +52,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .assignment import current
 from .batch import GRADER_ERROR, Job, grade_in_parallel
 from .grade import CaseResult, TaskResult
 from .notebook_grading import cell_feedback
-from .tasks import BY_NAME
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -81,10 +81,11 @@ def task_of(source: str) -> str | None:
         tree = ast.parse(source)
     except SyntaxError:
         return None
+    tasks = current().by_name
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
                 and getattr(node.func, "id", getattr(node.func, "attr", "")) == "grade_task"
-                and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in BY_NAME):
+                and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in tasks):
             return node.args[0].value
     return None
 

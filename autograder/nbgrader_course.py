@@ -1,4 +1,4 @@
-"""``autograder nbgrader COURSE_DIR``: write an nbgrader course for week 4.
+"""``autograder nbgrader COURSE_DIR``: write an nbgrader course for an assignment (week 4 by default).
 
 The course is nbgrader's standard layout (``nbgrader/coursedir.py``): ``nbgrader_config.py``
 at the root and the instructor's notebooks, with their solutions between nbgrader's
@@ -21,14 +21,13 @@ import argparse
 import json
 from pathlib import Path
 
+from .assignment import Assignment, current
 from .notebooks import write_notebooks
 
-ASSIGNMENT = "week4"
-COURSE_ID = "ann-week4"
 CELL_TIMEOUT = 300  # seconds per cell when nbgrader runs a notebook (nbgrader validate)
 
 CONFIG = '''\
-"""nbgrader configuration of the week-4 course (CNNs and RNNs), written by `autograder nbgrader`.
+"""nbgrader configuration of the course for {title}, written by `autograder nbgrader`.
 
 It names no path of the machine that wrote it: the course folder can be moved or copied anywhere.
 Grade with `autograder nbgrader-autograde {assignment}` (not `nbgrader autograde`): it grades each
@@ -76,19 +75,20 @@ NEXT_STEPS = (  # (command, why), for the assignment
 )
 
 
-def write_course(course_dir: str | Path) -> list[Path]:
-    """Write ``nbgrader_config.py`` and ``source/week4/*.ipynb``; returns the files written."""
+def write_course(course_dir: str | Path, assignment: Assignment | None = None) -> list[Path]:
+    """Write ``nbgrader_config.py`` and ``source/<assignment>/*.ipynb``; returns the files written."""
+    assignment = assignment or current()
     course = Path(course_dir)
     if course.exists() and not course.is_dir():
         raise NotADirectoryError(f"{course} exists and is not a folder")
     course.mkdir(parents=True, exist_ok=True)
     config = course / "nbgrader_config.py"
-    config.write_text(CONFIG.format(course_id=json.dumps(COURSE_ID), assignment=ASSIGNMENT,
-                                    timeout=CELL_TIMEOUT))
+    config.write_text(CONFIG.format(course_id=json.dumps(f"ann-{assignment.name}"), title=assignment.title,
+                                    assignment=assignment.name, timeout=CELL_TIMEOUT))
     kernel = course / "jupyter" / "kernels" / "python3" / "kernel.json"
     kernel.parent.mkdir(parents=True, exist_ok=True)
     kernel.write_text(json.dumps(KERNEL, indent=1) + "\n")
-    return [config, kernel, *write_notebooks(course / "source" / ASSIGNMENT, release=False)]
+    return [config, kernel, *write_notebooks(course / "source" / assignment.name, False, assignment)]
 
 
 def command(args: argparse.Namespace) -> int:
@@ -102,6 +102,7 @@ def command(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     print(f"Next, in {args.course_dir}:")
+    name = current().name
     for step, why in NEXT_STEPS:
-        print(f"  {step.format(a=ASSIGNMENT):<40} # {why.format(a=ASSIGNMENT)}")
+        print(f"  {step.format(a=name):<40} # {why.format(a=name)}")
     return 0

@@ -23,7 +23,6 @@ in the sandbox and writes each test cell's output as this module's ``cell_feedba
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import os
 import tempfile
@@ -36,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from . import public
+from .assignment import AssignmentError, current
 from .checks import Reference
 from .child import Executor, StudentError
 from .grade import Plan, TaskResult, plan_cases, run_plan, summarize
 from .report import feedback_markdown
 from .runner import InProcessRunner
-from .stubs import SOLUTIONS
 from .submission import notebook_module
 
 PRINTED_SHOWN = 2000  # characters of the student's own printed output shown in the feedback
@@ -79,24 +78,25 @@ class NamespaceRunner(InProcessRunner):
 
 
 def reference_installed() -> bool:
-    """Whether the reference beside this autograder is importable: the grading machine.
+    """Whether the assignment and its reference are here: the grading machine.
 
-    A module named ``solutions`` found elsewhere (say, a file next to a student's
-    notebook) is not the reference and does not count.
+    Not in the student bundle (no assignment folder), nor in the nbgrader course's
+    kernels (``course_kernel`` hides the reference); a module named ``solutions`` next to
+    a student's notebook is not the reference and does not count.
     """
     try:
-        spec = importlib.util.find_spec("solutions")
-    except ModuleNotFoundError:  # hidden from this kernel (course_kernel)
+        assignment = current()
+        assignment.reference_module(assignment.modules[0])
+    except (AssignmentError, ImportError):
         return False
-    return bool(spec and spec.origin) and Path(spec.origin).resolve().parent == SOLUTIONS.resolve()
+    return True
 
 
 def task_plan(task: str) -> tuple[Plan, Reference | None, str]:
     """The task's cases, the reference to judge them with (None: public), and which cases they are."""
     if reference_installed():
-        from .tasks import BY_NAME  # the hidden cases: only where the reference is (never in a release)
-
-        plan = plan_cases([BY_NAME[task]], Reference()) if task in BY_NAME else []
+        by_name = current().by_name  # the hidden cases: only where the reference is (never in a release)
+        plan = plan_cases([by_name[task]], Reference()) if task in by_name else []
         reference, which = Reference(), "hidden"
     else:
         plan = [entry for entry in public.load_plan() if entry[0].name == task]
@@ -160,6 +160,14 @@ def grade_task(task: str, namespace: dict[str, Any]) -> float:
     return float(result.score)
 
 
+def _exercise_modules() -> tuple[str, ...]:
+    """The assignment's modules where it is here; in the bundle, those of its public cases."""
+    try:
+        return current().modules
+    except AssignmentError:
+        return tuple(dict.fromkeys(task.module for task, _ in public.load_plan()))
+
+
 def import_functions(notebook: str | os.PathLike, *names: str) -> tuple[Callable[..., Any], ...]:
     """Functions defined in another notebook (path relative to this one's folder), read from its file.
 
@@ -170,7 +178,7 @@ def import_functions(notebook: str | os.PathLike, *names: str) -> tuple[Callable
     if not path.is_file():
         raise ImportError(f"{path} is not in {Path.cwd()}: keep the week's notebooks in one folder")
     try:
-        source, _ = notebook_module([path])
+        source, _ = notebook_module([path], _exercise_modules())
         namespace: dict[str, Any] = {"__name__": path.stem}
         exec(compile(source, str(path), "exec"), namespace)  # the student's own code, in their own kernel
     except Exception as exc:  # noqa: BLE001 - whatever the student's definitions raise

@@ -30,6 +30,7 @@ MAX_HEADER = 4 * 2**20  # its JSON header
 MAX_BUFFERS = 10_000  # arrays in one message: each costs the reader a list entry before any check
 MAX_DEPTH = 64  # nesting of lists, tuples and dicts
 MAX_STR = 100_000  # characters of one string; longer ones are cut by the sender
+MAX_SKIP = 10_000  # numbers a generator sent as a seed may have drawn already
 ALLOWED_KINDS = "biuf"  # bool, int, unsigned, float: no objects, no strings, no complex
 
 
@@ -59,9 +60,19 @@ class Opaque:
 
 @dataclass(frozen=True)
 class SeedArg:
-    """A ``numpy.random.Generator`` to be made from ``seed`` on the receiving side."""
+    """A ``numpy.random.Generator`` to be made from ``seed`` on the receiving side.
+
+    ``skip``: how many numbers it has drawn already (a generator in another state, same seed).
+    """
 
     seed: int
+    skip: int = 0
+
+    def generator(self) -> np.random.Generator:
+        rng = np.random.default_rng(self.seed)
+        if self.skip:
+            rng.random(self.skip)
+        return rng
 
 
 def map_leaves(value: Any, replace: Callable[[Any], Any]) -> Any:
@@ -105,7 +116,7 @@ def encode(value: Any, max_bytes: int = MAX_BYTES) -> tuple[Any, list[bytes]]:
         if kind is Handle:
             return {"t": "handle", "id": v.ident}
         if kind is SeedArg:
-            return {"t": "seed", "v": int(v.seed)}
+            return {"t": "seed", "v": int(v.seed), "skip": int(v.skip)}
         if kind is Opaque:
             return {"t": "opaque", "type": v.type_name, "reason": v.reason}
         if issubclass(kind, np.ndarray):
@@ -174,7 +185,10 @@ def decode(header: Any, buffers: list[bytes]) -> Any:
         if kind == "handle":
             return Handle(expect(node.get("id"), int, "handle"))
         if kind == "seed":
-            return SeedArg(expect(node.get("v"), int, "seed"))
+            skip = expect(node.get("skip", 0), int, "skip")
+            if not 0 <= skip <= MAX_SKIP:
+                raise ProtocolError(f"a generator that drew {skip} numbers")
+            return SeedArg(expect(node.get("v"), int, "seed"), skip)
         if kind == "opaque":
             return Opaque(str(node.get("type"))[:200], str(node.get("reason", ""))[:200])
         if kind == "array":

@@ -126,7 +126,7 @@ class PublicCases(pytest.File):
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("autograder", "week 4 self-check (public cases)")
+    group = parser.getgroup("autograder", "the self-check (public cases)")
     group.addoption("--submission", metavar="PATH", default=None,
                     help="the folder with your basics.py, conv.py, ... (default: assignments/ under the "
                          "rootdir); write --submission=PATH, with the =")
@@ -147,7 +147,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> PublicCases | None:
-    if file_path.name == public.PUBLIC_CASES.name:
+    if file_path.name == public.FILENAME:
         return PublicCases.from_parent(parent, path=file_path)
     return None
 

@@ -38,15 +38,16 @@ import tempfile
 from pathlib import Path
 
 from . import public, stubs
+from .assignment import Assignment, current
 
 PACKAGE = Path(__file__).resolve().parent
 LOCK = stubs.ROOT / "requirements.lock"
 # What `python -m autograder check` and `pytest` import first; cli imports selfcheck and report lazily.
 SELF_CHECK_ENTRY_POINTS = ("__init__", "__main__", "cli", "selfcheck", "report", "pytest_plugin")
-REFERENCE_ONLY = ("tasks", "solutions")  # the hidden cases and the reference: never shipped
+REFERENCE_ONLY = ("solutions",)  # week 4's reference as a package: never shipped (nor any assignment's)
 STUDENT_REQUIREMENTS = ("numpy", "rich", "pytest", "notebook")
 
-CONFTEST = '''"""Loads the week-4 self-check into pytest: `pytest` runs the public cases on assignments/."""
+CONFTEST = '''"""Loads the self-check into pytest: `pytest` runs the public cases on assignments/."""
 
 pytest_plugins = ["autograder.pytest_plugin"]
 '''
@@ -56,9 +57,9 @@ requires = ["setuptools>=68"]
 build-backend = "setuptools.build_meta"
 
 [project]
-name = "week4-exercises"
+name = "{name}-exercises"
 version = "1.0"
-description = "Week 4 exercises (CNNs and RNNs) and their self-check"
+description = "{title}: the exercises and their self-check"
 requires-python = ">=3.11"
 
 [tool.setuptools]
@@ -77,12 +78,12 @@ __pycache__/
 .ipynb_checkpoints/
 """
 
-README = """# Week 4: convolutional and recurrent networks
+README = """# {title}
 
-Your exercises are the functions of `assignments/` (`basics.py`, `conv.py`, `dropout.py`,
-`rnn.py`, `lstm.py`, `char_rnn.py`); `notebooks/` holds the same exercises with the
-lecture's explanations. Fill in every `raise NotImplementedError(...)`, following the TODO
-above it; do not change the functions' names or signatures.
+Your exercises are the functions of `assignments/` ({files});
+`notebooks/` holds the same exercises with the lecture's explanations. Fill in every
+`raise NotImplementedError(...)`, following the TODO above it; do not change the functions'
+names or signatures.
 
 ## Set up (Python 3.11 or later), in this folder
 
@@ -200,32 +201,35 @@ def notebook_imports(notebooks: list[Path]) -> set[str]:
     return found
 
 
-def _write_bundle(out: Path) -> None:
+def _write_bundle(out: Path, assignment: Assignment) -> None:
     from .notebooks import write_notebooks
 
     assignments = out / "assignments"
-    stubs.write_assignments(assignments)
-    public.write(assignments / public.PUBLIC_CASES.name)
-    notebooks = write_notebooks(out / "notebooks", release=True)
+    stubs.write_assignments(assignments, assignment)
+    public.write(assignments / public.FILENAME, assignment)
+    notebooks = write_notebooks(out / "notebooks", True, assignment)
     (out / "autograder").mkdir()
     entry_points = (*SELF_CHECK_ENTRY_POINTS, *sorted(notebook_imports(notebooks)))
     for name in shipped_modules(entry_points=entry_points):
         shutil.copy(PACKAGE / f"{name}.py", out / "autograder" / f"{name}.py")
     requirements = pinned_requirements(STUDENT_REQUIREMENTS) + "-e .\n"
-    for name, text in (("README.md", README), ("conftest.py", CONFTEST), ("pyproject.toml", PYPROJECT),
+    files = ", ".join(f"`{module}.py`" for module in assignment.modules)
+    readme = README.format(title=assignment.title, files=files)
+    pyproject = PYPROJECT.format(name=assignment.name, title=assignment.title)
+    for name, text in (("README.md", readme), ("conftest.py", CONFTEST), ("pyproject.toml", pyproject),
                        ("requirements.txt", requirements), (".gitignore", GITIGNORE)):
         (out / name).write_text(text)
 
 
-def write_release(out: Path) -> list[Path]:
-    """Write the student bundle into ``out`` (absent or empty); returns the files written."""
+def write_release(out: Path, assignment: Assignment | None = None) -> list[Path]:
+    """Write the student bundle of ``assignment`` into ``out`` (absent or empty); returns its files."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReleaseError(f"{out} already exists and is not empty: remove it or choose another folder, "
                            "so that no file of an older release stays behind")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        _write_bundle(partial)
+        _write_bundle(partial, assignment or current())
     except BaseException:
         shutil.rmtree(partial)
         raise

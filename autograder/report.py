@@ -1,4 +1,4 @@
-"""Present a grade: a terminal table, Markdown feedback, and Gradescope's results.json.
+"""Present a grade: a terminal table, Markdown and HTML feedback, and Gradescope's results.json.
 
 Every lost point is explained the same way everywhere: the case (what was
 checked, on which shapes and parameters), what came back against what was
@@ -8,13 +8,23 @@ arrays, only shapes and the size of the error.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .grade import CaseResult, GradeResult, TaskResult
+from .grade import CaseResult, GradeResult, TaskResult, unimportable_modules
+
+# A stored result (OUT/students/<id>/result.json) is GradeResult.to_json() plus, under STAMP, what
+# the batch records: who, from which entry, which content and grader, and how it ended (a status).
+STAMP = "batch"
+GRADED, NOT_GRADED, GRADER_ERROR = "graded", "not graded", "grader error"
+NOT_SUBMITTED = "not submitted"  # a roster student with no submission in the download
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def first_failure(task: TaskResult) -> CaseResult | None:
@@ -74,24 +84,70 @@ def _case_markdown(case: CaseResult) -> str:
     return "\n".join(lines)
 
 
-def feedback_markdown(result: GradeResult) -> str:
-    """Per-student feedback: every task's score and every failing case explained."""
+NOTHING_GRADED = "Nothing could be graded (see above): every task scores 0."
+
+
+def _sections(result: GradeResult) -> list[tuple[TaskResult, str, list[CaseResult]]]:
+    """Per task: the task, why none of its cases could run ("" when they ran), its failing cases.
+
+    A module that does not import is one problem of the submission: each of its tasks says so
+    in one line instead of repeating it for every case. Empty when nothing could be graded.
+    """
+    if not any(task.cases for task in result.tasks):
+        return []
+    unimportable = unimportable_modules(result.problems)
+    sections = []
+    for task in result.tasks:
+        module = task.name.split(".")[0]
+        broken = module in unimportable
+        why = f"Not graded: {module}.py does not import (see the problem above)." if broken else ""
+        sections.append((task, why, [c for c in task.cases if not c.passed]))
+    return sections
+
+
+def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -> str:
+    """Per-student feedback: the total, the problems of the submission (each said once), every failing
+    case explained."""
     out = [
         f"# Feedback for {result.submission}",
         "",
         f"**Total: {_score(result.score)} / {_score(result.max_score)}**",
         "",
     ]
+    if late and late["explanation"]:
+        out += [f"**Late:** {late['explanation']}", ""]
     out += [f"> {problem}" for problem in result.problems]
-    for task in result.tasks:
+    sections = _sections(result)
+    for task, why, failures in sections:
         out += [
             "",
             f"## {task.name}: {_score(task.score)} / {_score(task.max_score)} "
             f"({task.passed} of {len(task.cases)} cases passed)",
         ]
-        failures = [c for c in task.cases if not c.passed]
-        out += [_case_markdown(c) for c in failures] or ["All cases passed."]
+        out += [why] if why else [_case_markdown(c) for c in failures] or ["All cases passed."]
+    if not sections:
+        out += ["", NOTHING_GRADED]
     return "\n".join(out) + "\n"
+
+
+@functools.cache
+def templates() -> jinja2.Environment:
+    """The package's HTML templates, every value autoescaped.
+
+    Imported on first use: Gradescope's bundle installs only what grading needs, and grading
+    writes no HTML there.
+    """
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("autograder", "templates"), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+
+
+def feedback_html(result: GradeResult, late: dict[str, Any] | None = None) -> str:
+    """The same feedback as ``feedback_markdown``, as one self-contained HTML page (everything escaped)."""
+    page = templates().get_template("feedback.html")
+    return page.render(result=result, late=late, tasks=_sections(result), nothing=NOTHING_GRADED,
+                       score=_score)
 
 
 def _task_output(task: TaskResult) -> str:

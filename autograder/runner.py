@@ -44,12 +44,12 @@ class Runner(Protocol):
 
 def to_wire(args: Any) -> Any:
     """Arguments as the wire carries them: Seed specs become SeedArg."""
-    return map_leaves(args, lambda v: SeedArg(v.seed) if isinstance(v, Seed) else v)
+    return map_leaves(args, lambda v: SeedArg(v.seed, v.skip) if isinstance(v, Seed) else v)
 
 
 def from_wire(args: Any) -> Any:
     """Arguments as stored (the public cases, the cached plan): SeedArg back to Seed specs."""
-    return map_leaves(args, lambda v: Seed(v.seed) if isinstance(v, SeedArg) else v)
+    return map_leaves(args, lambda v: Seed(v.seed, v.skip) if isinstance(v, SeedArg) else v)
 
 
 def outcome_from(result: Any, output: str = "") -> Outcome:

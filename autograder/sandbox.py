@@ -64,11 +64,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .assignment import current
 from .child import StudentError, describe_end
 from .cleanup import clear_ipc, kill_tree, kill_user, processes, remove_files_of
 from .protocol import ProtocolError, decode, encode, read_message, write_message
@@ -135,7 +137,9 @@ def backends() -> dict[str, str]:
         try:
             for folder in ("runtime", "submission"):
                 (probe.path / folder).mkdir()
-            command = bwrap_command(probe.path, Limits(), python_args=["-c", "pass"])
+            # The command of a real child, but for what it runs: whether the namespaces and binds work.
+            command = bwrap_command(probe.path, Limits(), python_args=[])
+            command[command.index("--") + 1:] = [shutil.which("true", path="/usr/bin:/bin") or "true"]
             run = subprocess.run(command, capture_output=True, text=True, timeout=STARTUP,
                                  stdin=subprocess.DEVNULL)
             if run.returncode == 0:
@@ -311,18 +315,18 @@ class _Cgroup:
 # --- the bubblewrap command line ---------------------------------------------------------------------
 
 def _grader_paths() -> list[str]:
-    """Folders the student's code must not see: this package, the project, the reference, the home."""
-    paths = {HERE, HERE.parent, Path.home()}
-    spec = importlib.util.find_spec("solutions")
+    """Folders the student's code must not see: this package, the project, the assignment, the home."""
+    assignment = current()
+    paths = {HERE, HERE.parent, Path.home(), assignment.folder, assignment.reference}
+    spec = importlib.util.find_spec("solutions")  # week 4's reference, where it is installed as a package
     paths |= {Path(p) for p in (spec.submodule_search_locations or [])} if spec else set()
     return sorted({os.path.realpath(p) for p in paths if p.is_dir() and len(p.resolve().parts) > 1})
 
 
 def _probe_files() -> list[str]:
-    """Files the child must not be able to read: it reports which ones it can."""
-    spec = importlib.util.find_spec("solutions")
-    folders = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
-    return [str(HERE / "tasks.py")] + sorted(str(p) for folder in folders for p in folder.glob("*.py"))
+    """Files the child must not be able to read (the hidden cases, the reference): it says which it can."""
+    assignment = current()
+    return sorted(str(p) for folder in (assignment.folder, assignment.reference) for p in folder.glob("*.py"))
 
 
 def _student_packages() -> dict[str, str]:
@@ -511,9 +515,10 @@ class Sandbox:
         self._hello: dict[str, Any] = {}
         self._imported: set[str] = set()  # modules imported by the current case's worker
         self._broken: dict[str, StudentError] = {}  # modules whose import timed out or crashed
-        self._timed_out: set[str] = set()  # functions that ran out of time: a short limit from then on
+        self._timeouts: Counter[str] = Counter()  # functions that ran out of time, how often
         self._call_limit = limits.wall
         self._in_case = False
+        self._forget = False  # the worker must forget the last case's kept objects before its next call
         self._ready = False
         # Started now: the child imports numpy while the grader makes ready what it needs.
         try:
@@ -641,7 +646,7 @@ class Sandbox:
                 process.wait()
             self._release_files()
         self._imported.clear()
-        self._in_case = False
+        self._in_case = self._forget = False
 
     def _release_files(self) -> None:
         for fd in (self._requests, self._responses):
@@ -724,19 +729,23 @@ class Sandbox:
                 return loaded
             self._imported.add(module)
             printed = loaded.output
-        # An endless loop costs its full limit once, not once per case: after a timeout, a tenth.
-        again = function in self._timed_out
-        limit = max(self.limits.floor / 4, self._call_limit / 10) if again else self._call_limit
+        # An endless loop costs its full limit once, not once per case: after a timeout, a tenth of
+        # it; after a second one, the function is not called again.
+        name, timeouts = function.split(".")[1], self._timeouts[function]
+        if timeouts >= 2:
+            return Outcome(error=StudentError("Timeout", f"not run: {name}() ran out of time on two earlier "
+                                                         "cases (an endless loop, or far too slow)"))
+        limit = max(self.limits.floor / 4, self._call_limit / 10) if timeouts else self._call_limit
         request = {"op": "call", "function": function, "args": to_wire(args), "keep": list(keep),
-                   "global_seed": global_seed}
+                   "global_seed": global_seed, "forget": self._forget}
+        self._forget = False
         outcome = self._exchange(request, limit)
         if outcome.error is not None and outcome.error.type_name == "Timeout":
-            self._timed_out.add(function)
-            if again:
+            self._timeouts[function] += 1
+            if timeouts:
                 outcome.error = StudentError("Timeout", (
-                    f"the call did not finish within {limit:.3g} s, and was stopped: "
-                    f"{function.split('.')[1]}() ran out of time on an earlier case, so it gets a tenth of "
-                    "its time limit from then on"))
+                    f"the call did not finish within {limit:.3g} s, and was stopped: {name}() ran out of "
+                    "time on an earlier case, so it gets a tenth of its time limit from then on"))
         outcome.output = printed + outcome.output
         return outcome
 
@@ -751,12 +760,14 @@ class Sandbox:
         what a passing case left can only be the student's own. A failure, and every new
         task, get a fresh worker.
         """
+        if not fresh:  # the worker forgets with the next call: no round trip of its own
+            self._forget = self._in_case
+            return
         if self.process is not None and self._in_case:
             # What was printed after the last call belongs to no case.
-            self._exchange({"op": "drop", "fresh": fresh}, STARTUP)
-        if fresh:
-            self._imported.clear()
-            self._in_case = False
+            self._exchange({"op": "drop", "fresh": True}, STARTUP)
+        self._imported.clear()
+        self._in_case = self._forget = False
 
     def isolation(self) -> dict[str, Any]:
         """What protected this run, as the child found it at its (last) start, for the result's record."""

@@ -10,24 +10,13 @@ as it is. nbgrader uses the same two markers.
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
+from .assignment import Assignment, current
+
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = ROOT / "solutions"
-ASSIGNMENTS = ROOT / "assignments"
-MODULES = ("basics", "conv", "dropout", "rnn", "lstm", "char_rnn")
-
-ASSIGNMENTS_INIT = '''"""Week 4 exercises: convolutional and recurrent networks.
-
-Fill in every ``raise NotImplementedError`` of basics.py, conv.py, dropout.py,
-rnn.py, lstm.py and char_rnn.py, following the TODO above it. Check your work
-with ``autograder check`` or ``pytest``.
-
-Generated from the reference solutions by ``autograder stubs``: do not edit the
-files' structure (names, signatures), only the bodies you are asked to write.
-"""
-'''
+ROOT = Path(__file__).resolve().parent.parent  # where the grader is installed
 
 _DEF = re.compile(r"^\s*def (\w+)\(")
 
@@ -84,19 +73,32 @@ def make_stub(source: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def expected_assignments() -> dict[str, str]:
-    """File name -> text of every file that ``assignments/`` must hold."""
-    files = {"__init__.py": ASSIGNMENTS_INIT}
-    for module in MODULES:
-        files[f"{module}.py"] = make_stub((SOLUTIONS / f"{module}.py").read_text())
+def package_docstring(assignment: Assignment) -> str:
+    """The stub package's ``__init__.py``: what to do, in the assignment's own terms."""
+    files = ", ".join(f"{module}.py" for module in assignment.modules)
+    text = textwrap.fill(f"Fill in every ``raise NotImplementedError`` of {files}, following the TODO "
+                         "above it. Check your work with ``autograder check`` or ``pytest``.", 80)
+    return (f'"""{assignment.title}.\n\n{text}\n\nGenerated from the reference solutions by '
+            "``autograder stubs``: do not edit the\nfiles' structure (names, signatures), only the "
+            'bodies you are asked to write.\n"""\n')
+
+
+def expected_assignments(assignment: Assignment | None = None) -> dict[str, str]:
+    """File name -> text of every file that the stub package must hold."""
+    assignment = assignment or current()
+    files = {"__init__.py": package_docstring(assignment)}
+    for module in assignment.modules:
+        files[f"{module}.py"] = make_stub((assignment.reference / f"{module}.py").read_text())
     return files
 
 
-def write_assignments(out: Path = ASSIGNMENTS) -> list[Path]:
-    """(Re)write the stub package; returns the files written."""
+def write_assignments(out: Path | None = None, assignment: Assignment | None = None) -> list[Path]:
+    """(Re)write the stub package (by default the assignment's own folder); returns the files written."""
+    assignment = assignment or current()
+    out = out or assignment.stubs
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in expected_assignments().items():
+    for name, text in expected_assignments(assignment).items():
         path = out / name
         path.write_text(text)
         written.append(path)

@@ -35,8 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from .stubs import MODULES
-
 MB = 2**20
 MAX_MODULE = 1 * MB  # one .py file (the reference's largest module is a few kB)
 MAX_SOURCE = 5 * MB  # all Python source copied from one submission
@@ -49,10 +47,9 @@ MAX_DEPTH = 8  # folders below the submission's top that are looked into
 MAX_ENTRIES = 10_000  # entries of a folder submission looked at, all levels together
 MAX_LISTED = 20  # skipped entries named one by one in ``problems``; the rest are counted
 NOT_LOOKED_INTO = ("__MACOSX", "__pycache__")  # with hidden folders (.git, .ipynb_checkpoints, .venv)
-# Imports that never run at grading: the exercises' own modules (the notebooks' definitions replace
-# them) and the grader, which a notebook's test cells import.
-EXERCISE_IMPORTS = set(MODULES) | {"assignments", "solutions", "autograder"}
-MODULE_FILES = {f"{m}.py" for m in MODULES}
+# Imports that never run at grading, besides the exercises' own modules (the notebooks' definitions
+# replace them): the stubs, the reference and the grader, which a notebook's test cells import.
+GRADER_IMPORTS = frozenset({"assignments", "solutions", "autograder"})
 
 
 class SubmissionError(Exception):
@@ -259,8 +256,8 @@ def _listed(skipped: list[str]) -> list[str]:
 # ------------------------------------------------------------------ the submission
 
 
-def load(path: Path, workdir: Path) -> Loaded:
-    """Put the submission's modules into ``workdir/package``; never modifies ``path``."""
+def load(path: Path, workdir: Path, modules: Sequence[str]) -> Loaded:
+    """Put the submission's exercise ``modules`` into ``workdir/package``; never modifies ``path``."""
     path = Path(path)
     try:
         info = os.lstat(path)
@@ -271,13 +268,13 @@ def load(path: Path, workdir: Path) -> Loaded:
     package = workdir / "package"
     package.mkdir(parents=True)
     try:
-        loaded = _load_entry(path, info.st_mode, workdir, package)
+        loaded = _load_entry(path, info.st_mode, workdir, package, tuple(modules))
     except Skipped as exc:  # the entry changed between its lstat and its reading
         raise SubmissionError(str(exc)) from None
-    missing = [m for m in MODULES if not (package / f"{m}.py").exists()]
-    if len(missing) == len(MODULES):
+    missing = [m for m in modules if not (package / f"{m}.py").exists()]
+    if len(missing) == len(modules):
         raise SubmissionError(
-            f"no exercise module found (expected {', '.join(m + '.py' for m in MODULES)} "
+            f"no exercise module found (expected {', '.join(m + '.py' for m in modules)} "
             "at the top, under assignments/, or notebooks)",
             loaded.problems,
         )
@@ -285,19 +282,19 @@ def load(path: Path, workdir: Path) -> Loaded:
     return loaded
 
 
-def _load_entry(path: Path, mode: int, workdir: Path, package: Path) -> Loaded:
+def _load_entry(path: Path, mode: int, workdir: Path, package: Path, modules: tuple[str, ...]) -> Loaded:
     """Load the submission by what ``path`` itself is (its ``lstat`` mode): a link is never followed."""
     name = shown(path.name)
     if stat.S_ISDIR(mode):
         walked = walk(path)
-        return _load_files(walked.files, _listed(walked.skipped), package, "folder")
+        return _load_files(walked.files, _listed(walked.skipped), package, "folder", modules)
     if stat.S_ISREG(mode) and path.suffix == ".zip":
         unpacked = workdir / "unzipped"
         problems = _unzip(File.at(path), unpacked)
         walked = walk(unpacked)  # only what _unzip wrote: regular files and folders
-        return _load_files(walked.files, _listed(problems + walked.skipped), package, "zip")
+        return _load_files(walked.files, _listed(problems + walked.skipped), package, "zip", modules)
     if stat.S_ISREG(mode) and path.suffix == ".ipynb":
-        return _load_notebooks([File.at(path)], [], package)
+        return _load_notebooks([File.at(path)], [], package, modules)
     if stat.S_ISLNK(mode):
         raise SubmissionError(f"{name} is a symbolic link: only the student's own files are graded, "
                               "not what a link points to")
@@ -370,26 +367,29 @@ def _why_member_skipped(member: zipfile.ZipInfo, parts: tuple[str, ...]) -> str 
     return None
 
 
-def _module_folder(files: list[File]) -> tuple[str, ...] | None:
+def _module_folder(files: list[File], modules: tuple[str, ...]) -> tuple[str, ...] | None:
     """The folder holding the exercise modules: the top, assignments/, or the shallowest match."""
-    folders = {f.parts[:-1] for f in files if f.parts[-1] in MODULE_FILES and len(f.parts) <= 4}
+    names = {f"{module}.py" for module in modules}
+    folders = {f.parts[:-1] for f in files if f.parts[-1] in names and len(f.parts) <= 4}
     for candidate in ((), ("assignments",)):
         if candidate in folders:
             return candidate
     return min(folders, key=lambda parts: (len(parts), parts)) if folders else None
 
 
-def _load_files(files: list[File], problems: list[str], package: Path, kind: str) -> Loaded:
+def _load_files(files: list[File], problems: list[str], package: Path, kind: str,
+                modules: tuple[str, ...]) -> Loaded:
     """The modules of the module folder, or else the notebooks, among a walk's regular files."""
-    folder = _module_folder(files)
+    folder = _module_folder(files, modules)
     if folder is None:
         notebooks = [f for f in files if f.parts[-1].endswith(".ipynb")]
         if notebooks:
-            loaded = _load_notebooks(notebooks, problems, package)
+            loaded = _load_notebooks(notebooks, problems, package, modules)
             loaded.kind = kind if kind == "zip" else "notebooks"
             return loaded
         raise SubmissionError(
-            "no exercise module found (expected basics.py, conv.py, ... or notebooks)"
+            f"no exercise module found (expected {', '.join(m + '.py' for m in modules[:2])}, ... "
+            "or notebooks)"
             if files or problems
             else "the submission is empty: no .py module and no notebook",
             problems,
@@ -449,14 +449,14 @@ def _without_magics(source: str) -> str:
     )
 
 
-def _keep(node: ast.stmt) -> bool:
+def _keep(node: ast.stmt, not_imported: frozenset[str]) -> bool:
     """Definitions stay; exploration (calls, prints, plots, loops) does not run at grading."""
     if isinstance(node, ast.FunctionDef | ast.ClassDef):
         return True
     if isinstance(node, ast.Import):
-        return not any(a.name.split(".")[0] in EXERCISE_IMPORTS for a in node.names)
+        return not any(a.name.split(".")[0] in not_imported for a in node.names)
     if isinstance(node, ast.ImportFrom):
-        return node.level == 0 and (node.module or "").split(".")[0] not in EXERCISE_IMPORTS
+        return node.level == 0 and (node.module or "").split(".")[0] not in not_imported
     if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if not all(isinstance(target, ast.Name) for target in targets):
@@ -474,7 +474,7 @@ def _needed(node: ast.Import | ast.ImportFrom, used: set[str]) -> bool:
     return any(a.name == "*" or (a.asname or a.name.split(".")[0]) in used for a in node.names)
 
 
-def _definitions(file: File, problems: list[str]) -> list[tuple[str, ast.stmt]]:
+def _definitions(file: File, problems: list[str], not_imported: frozenset[str]) -> list[tuple[str, ast.stmt]]:
     """The kept statements of one notebook's code cells, each with the cell it comes from."""
     found = []
     for number, source in enumerate(_code_cells(file), 1):
@@ -491,18 +491,20 @@ def _definitions(file: File, problems: list[str]) -> list[tuple[str, ast.stmt]]:
         except ValueError as exc:  # a null byte, or a source that is not text
             problems.append(f"{where}: {exc}; that cell was skipped")
             continue
-        found += [(where, node) for node in tree.body if _keep(node)]
+        found += [(where, node) for node in tree.body if _keep(node, not_imported)]
     return found
 
 
-def notebook_module(paths: Sequence[Path | File]) -> tuple[str, list[str]]:
+def notebook_module(paths: Sequence[Path | File], modules: Sequence[str]) -> tuple[str, list[str]]:
     """The definitions of the notebooks' code cells as the source of one module, and the problems met.
 
     Later definitions of a name win, as when a student runs the notebooks' cells in order. An
     import that no definition uses (``matplotlib.pyplot`` for exploring) is left out: the sandbox
     imports the module for every case, and a plotting library costs a third of a second each time.
     A notebook that cannot be read is skipped with its reason; when none can be, SubmissionError.
+    Imports of the exercise ``modules`` (one notebook's functions used in another) are left out too.
     """
+    not_imported = GRADER_IMPORTS | set(modules)
     problems: list[str] = []
     found: list[tuple[str, ast.stmt]] = []
     budget, readable = MAX_NOTEBOOKS, 0
@@ -512,7 +514,7 @@ def notebook_module(paths: Sequence[Path | File]) -> tuple[str, list[str]]:
             if file.size > budget:
                 raise Skipped(f"{file.name} was not read: the submission's notebooks pass "
                               f"{_size(MAX_NOTEBOOKS)} in all")
-            found += _definitions(file, problems)
+            found += _definitions(file, problems, not_imported)
         except Skipped as exc:
             problems.append(str(exc))
             continue
@@ -545,12 +547,13 @@ def notebook_module(paths: Sequence[Path | File]) -> tuple[str, list[str]]:
     return "import numpy as np\n\n" + "\n\n".join(kept) + "\n", problems
 
 
-def _load_notebooks(notebooks: list[File], problems: list[str], package: Path) -> Loaded:
+def _load_notebooks(notebooks: list[File], problems: list[str], package: Path,
+                    modules: tuple[str, ...]) -> Loaded:
     try:
-        source, found = notebook_module(notebooks)
+        source, found = notebook_module(notebooks, modules)
     except SubmissionError as exc:  # no notebook readable: say so, with what the walk skipped
         raise SubmissionError(str(exc), problems + exc.problems) from None
     (package / "_notebook.py").write_text(source)
-    for module in MODULES:
+    for module in modules:
         (package / f"{module}.py").write_text("from ._notebook import *  # noqa: F403\n")
     return Loaded(package, "notebooks", problems + found)

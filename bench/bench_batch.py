@@ -35,7 +35,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from bugcorpus import load_bugs, write_submission  # noqa: E402
 
 from autograder.grade import grade_submission, hidden_plan  # noqa: E402
-from autograder.stubs import ASSIGNMENTS  # noqa: E402
+from tests.week4 import ASSIGNMENTS  # noqa: E402
 
 
 def _zip_folder(folder: Path, archive: Path) -> None:

@@ -39,7 +39,7 @@ from autograder.grade import grade_submission, hidden_plan, run_plan  # noqa: E4
 from autograder.public import load_plan  # noqa: E402
 from autograder.runner import InProcessRunner  # noqa: E402
 from autograder.selfcheck import run_selfcheck  # noqa: E402
-from autograder.stubs import SOLUTIONS  # noqa: E402
+from tests.week4 import SOLUTIONS  # noqa: E402
 
 GRADIENT_CHECKS = ("backward", "loss_grad")  # the task kinds whose gradients are checked numerically
 ALONE = ("full-alone", "directional-alone")

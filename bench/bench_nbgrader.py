@@ -50,8 +50,11 @@ import nbformat  # noqa: E402
 from bugcorpus import load_bugs  # noqa: E402
 from test_nbgrader import gradebook_rows  # noqa: E402
 
-from autograder.nbgrader_course import ASSIGNMENT  # noqa: E402
-from autograder.notebooks import BY_MODULE, build_notebooks, solved, with_function  # noqa: E402
+from tests.week4 import WEEK4  # noqa: E402
+
+ASSIGNMENT = WEEK4.name
+from autograder.notebooks import build_notebooks, solved, with_function  # noqa: E402
+from tests.week4 import BY_MODULE  # noqa: E402
 
 BIN = Path(sys.executable).parent  # nbgrader
 # The kernel nbgrader ran before the course hid the reference from it (nbgrader_course.KERNEL)

@@ -18,12 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import nbformat  # noqa: E402
 from bugcorpus import load_bug, reference_source, write_submission  # noqa: E402
 
-import nbformat  # noqa: E402
-
 from autograder.notebooks import build_notebooks, solved, with_function  # noqa: E402
-from autograder.stubs import ASSIGNMENTS, MODULES  # noqa: E402
+from tests.week4 import ASSIGNMENTS, MODULES  # noqa: E402
 
 OUT = ROOT / "examples" / "submissions"
 DAVE_BUGS = ("conv_flipped_kernel", "rnn_clip_per_array", "dropout_not_inverted", "lstm_gates_ifgo")

@@ -5,7 +5,9 @@ wrong, ``MODULE`` (the module it lives in), ``TASK`` (the task that must lose
 points), ``SYMPTOM`` (words the feedback must contain, case-insensitive),
 optionally ``ALSO`` (other tasks allowed to lose points, e.g. a forward bug seen
 by a sequence task that calls it), and one or more function definitions that
-replace the reference's functions of the same names.
+replace the reference's functions of the same names. Every other top-level
+statement (an import, a class, ``_MASKS = {}``: state kept in a module global)
+is added to the end of the module.
 
 ``write_submission(out, bugs)`` writes a submission folder: the reference
 modules without their solution markers, with every named bug spliced in.
@@ -17,9 +19,12 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.stubs import BEGIN, END, MODULES, SOLUTIONS
+from autograder.stubs import BEGIN, END
+from tests.week4 import MODULES, SOLUTIONS
 
 BUGS_DIR = Path(__file__).resolve().parent / "bugs"
+STYLES_DIR = Path(__file__).resolve().parent / "styles"  # correct code in other styles, in the same format
+METADATA = {"MODULE", "TASK", "SYMPTOM", "ALSO"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Bug:
     also: tuple[str, ...]
     description: str
     functions: dict[str, str]  # function name -> its source
+    module_state: str = ""  # the other top-level statements: imports, classes, globals
 
 
 def _constant(tree: ast.Module, name: str, default=None):
@@ -40,6 +46,16 @@ def _constant(tree: ast.Module, name: str, default=None):
     if default is None:
         raise ValueError(f"bug file without {name}")
     return default
+
+
+def _is_metadata(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Assign) and bool({getattr(t, "id", None) for t in node.targets} & METADATA)
+
+
+def _source(lines: list[str], node: ast.stmt) -> str:
+    """A statement's lines, its decorators included."""
+    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+    return "\n".join(lines[first - 1 : node.end_lineno])
 
 
 def load_bug(path: Path) -> Bug:
@@ -54,16 +70,18 @@ def load_bug(path: Path) -> Bug:
     return Bug(
         name=path.stem,
         module=_constant(tree, "MODULE"),
-        task=_constant(tree, "TASK"),
-        symptom=_constant(tree, "SYMPTOM"),
+        task=_constant(tree, "TASK", ""),  # a correct style (tests/styles/) names no task and no symptom
+        symptom=_constant(tree, "SYMPTOM", ""),
         also=tuple(_constant(tree, "ALSO", ())),
         description=(ast.get_docstring(tree) or "").strip(),
         functions=functions,
+        module_state="\n".join(_source(lines, node) for node in tree.body[1:]  # after the docstring
+                                if not isinstance(node, ast.FunctionDef) and not _is_metadata(node)),
     )
 
 
-def load_bugs() -> list[Bug]:
-    return [load_bug(p) for p in sorted(BUGS_DIR.glob("*.py")) if p.name != "__init__.py"]
+def load_bugs(folder: Path = BUGS_DIR) -> list[Bug]:
+    return [load_bug(p) for p in sorted(folder.glob("*.py")) if p.name != "__init__.py"]
 
 
 def _splice(source: str, functions: dict[str, str]) -> str:
@@ -93,6 +111,6 @@ def write_submission(out: Path, bugs: list[Bug] = ()) -> Path:
         source = reference_source(module)
         for bug in bugs:
             if bug.module == module:
-                source = _splice(source, bug.functions)
+                source = _splice(source, bug.functions) + bug.module_state + "\n"
         (out / f"{module}.py").write_text(source)
     return out

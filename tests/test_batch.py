@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from bugcorpus import load_bugs, write_submission
 
-from autograder import batch, cli
-from autograder.stubs import ASSIGNMENTS
-from autograder.tasks import BY_NAME, TASKS, TOTAL_POINTS
+from autograder import batch, cache, cli
+from autograder.assignment import load
+from tests.week4 import ASSIGNMENTS, BY_NAME, TASKS, TOTAL_POINTS
 
 ROOT = Path(__file__).resolve().parent.parent
 CONV_POINTS = sum(task.points for task in TASKS if task.name.startswith("conv."))
@@ -131,7 +131,8 @@ def test_the_gradebook_has_a_column_per_task_in_the_graders_order(graded):
     _, out, _ = graded
     with open(out / "gradebook.csv", newline="") as f:
         header = next(csv.reader(f))
-    assert header == ["student", *(t.name for t in TASKS), "total", "max", "status", "problems"]
+    assert header == ["student", *(t.name for t in TASKS), "total", "max", "status", "problems",
+                      "submitted", "days late", "late penalty", "flags"]
 
 
 # ---------------------------------------------------------------- the students' files
@@ -215,17 +216,16 @@ def test_a_new_grader_regrades(graded, tmp_path, monkeypatch):
     assert sorted(batch.run_batch(src, out).not_graded) == ["corrupt", "empty"]
 
 
-def test_the_grader_hash_covers_the_solutions(tmp_path, monkeypatch):
-    solutions = shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
-    monkeypatch.setattr("autograder.stubs.SOLUTIONS", solutions)
-    batch.grader_hash.cache_clear()
-    try:
-        first = batch.grader_hash()
-        (solutions / "conv.py").write_text((solutions / "conv.py").read_text() + "\n# a fix\n")
-        batch.grader_hash.cache_clear()
-        assert batch.grader_hash() != first
-    finally:
-        batch.grader_hash.cache_clear()
+def test_the_grader_hash_covers_the_reference_and_the_tasks(tmp_path):
+    for folder in ("week4", "solutions"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    week4 = load(tmp_path / "week4")
+    hashes = [cache.grader_hash(week4)]
+    for changed in (tmp_path / "solutions" / "conv.py", tmp_path / "week4" / "tasks.py"):
+        changed.write_text(changed.read_text() + "\n# a fix\n")
+        cache._grader_hash.cache_clear()
+        hashes.append(cache.grader_hash(week4))
+    assert len(set(hashes)) == 3
 
 
 def test_the_content_hash_sees_every_file_but_not_where_the_folder_is(tmp_path):
@@ -257,7 +257,7 @@ def test_a_formula_in_the_gradebook_is_quoted():
     result = {"tasks": [{"name": "conv.conv_forward", "score": 1.0}], "score": 1.0, "max_score": 8.0,
               "problems": ["=HYPERLINK(\"http://x\")"], "batch": {"student": "@eve", "status": "graded"}}
     row = list(csv.reader(batch.gradebook_csv([result]).splitlines()))[1]
-    assert row == ["'@eve", "1", "1", "8", "graded", "'=HYPERLINK(\"http://x\")"]
+    assert row == ["'@eve", "1", "1", "8", "graded", "'=HYPERLINK(\"http://x\")", "", "", "", ""]
 
 
 def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys):

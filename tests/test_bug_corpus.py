@@ -15,9 +15,10 @@ import functools
 import pytest
 from bugcorpus import load_bugs, reference_source, write_submission
 
+from autograder import public
 from autograder.grade import GradeResult, Plan, grade_submission, hidden_plan
-from autograder.stubs import ASSIGNMENTS, MODULES, SOLUTIONS
-from autograder.tasks import BY_NAME, TOTAL_POINTS
+from autograder.selfcheck import run_selfcheck
+from tests.week4 import ASSIGNMENTS, BY_NAME, MODULES, SOLUTIONS, TOTAL_POINTS
 
 BUGS = load_bugs()
 
@@ -39,8 +40,13 @@ def reached_modules(module: str) -> frozenset[str]:
     return frozenset(reached)
 
 
-def plan_for(module: str) -> Plan:
-    return [(task, cases) for task, cases in hidden_plan() if task.module in reached_modules(module)]
+def plan_for(module: str, plan: Plan | None = None) -> Plan:
+    return [(task, cases) for task, cases in plan or hidden_plan() if task.module in reached_modules(module)]
+
+
+@functools.cache
+def public_plan() -> Plan:
+    return public.load_plan()
 
 
 def lost(result: GradeResult) -> set[str]:
@@ -48,7 +54,7 @@ def lost(result: GradeResult) -> set[str]:
 
 
 def test_the_corpus_is_complete_and_well_formed():
-    assert len(BUGS) >= 32
+    assert len(BUGS) >= 50
     for bug in BUGS:
         assert bug.description, f"{bug.name}: say in a docstring what the student got wrong"
         assert bug.task in BY_NAME and BY_NAME[bug.task].module == bug.module, bug.name
@@ -73,6 +79,10 @@ def test_bug_is_caught_on_its_task_only_and_named(bug, tmp_path):
     first = next(case for case in task.cases if not case.passed)
     feedback = f"{first.message}\n{first.hint}"
     assert bug.symptom.lower() in feedback.lower(), f"the first failing case of {bug.task} says:\n{feedback}"
+    # The self-check tells the truth: what the grade sees, the student's `autograder check` sees too.
+    checked = run_selfcheck(tmp_path / bug.name, plan_for(bug.module, public_plan()))
+    checked_task = next(t for t in checked.tasks if t.name == bug.task)
+    assert checked_task.passed < len(checked_task.cases), f"no public case of {bug.task} fails"
 
 
 def test_reference_scores_full(tmp_path):

@@ -11,9 +11,9 @@ from bugcorpus import load_bugs, write_submission
 from markupsafe import escape
 
 from autograder import batch
-from autograder.classreport import failure_key, render_html, task_stats
+from autograder.classreport import failure_key, render_html, task_stats, weakest_task
 from autograder.grade import CaseResult, GradeResult, TaskResult, grade_submission
-from autograder.tasks import TASKS
+from tests.week4 import TASKS
 
 FLIPPED = "out: {n} of {n} values are wrong; the largest error is {e} at index (0, 1, 2, 3), relative error 1"
 FLIPPED_HINT = "you flipped the kernel (a true convolution): this layer is a cross-correlation."
@@ -60,8 +60,54 @@ def html(results) -> str:
 
 def test_the_page_is_self_contained(html):
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
-    assert not re.search(r"<(link|script)\b", html, re.I)
-    assert "@import" not in html and "url(" not in html
+    assert not re.search(r"<link\b", html, re.I)
+    assert re.findall(r"<script\b[^>]*>", html, re.I) == ["<script>"]  # the inline sorter, nothing loaded
+    assert "@import" not in html and "url(" not in html and "fetch(" not in html
+
+
+def test_one_sortable_row_per_student_linking_her_feedback(results, html):
+    table = html.split('<table class="sortable">')[1].split("</table>")[0]
+    rows = re.findall(r'<tr><td><a href="students/(\w+)/feedback.html">(\w+)</a></td>', table)
+    assert rows == [(r["batch"]["student"], r["batch"]["student"]) for r in results]
+    assert '<th>weakest task</th>' in table and 'data-sort="' in table
+
+
+def test_each_task_shows_the_pass_rate_of_each_case(results):
+    stats = {t.name: t for t in task_stats([r for r in results if r["batch"]["status"] == "graded"])}
+    conv = stats["conv.conv_forward"]
+    # ann fails two cases, ben and cat one each, dan one; everyone passes "a passing case".
+    assert (conv.cases["a passing case"].passed, conv.cases["a passing case"].total) == (5, 5)
+    assert (conv.cases["case 0"].passed, conv.cases["case 0"].total) == (0, 4)
+    assert conv.cases["case 1"].pass_rate == 0 and conv.cases["case 1"].total == 1
+
+
+@pytest.mark.parametrize(("student", "weakest"), [
+    ("ann", "conv.conv_forward"),
+    ("eve", ""),
+    ("fay", "fay.zip is not a readable zip file (File is not a zip file)"),
+])
+def test_the_weakest_task(results, student, weakest):
+    assert weakest_task(next(r for r in results if r["batch"]["student"] == student)) == weakest
+
+
+def test_a_graded_row_where_nothing_passed_says_so_instead_of_naming_the_first_task():
+    stored = _stored("zed", {task.name: [("f() is not written yet: it raised NotImplementedError.", "")]
+                             for task in TASKS})
+    for task in stored["tasks"]:
+        task["score"] = 0.0
+    assert weakest_task(stored) == "nothing passed"
+    stored["problems"] = ["rnn.py is missing: its tasks score 0"]
+    assert weakest_task(stored) == "nothing passed: rnn.py is missing: its tasks score 0"
+
+
+def test_a_module_that_does_not_import_is_a_problem_of_the_submission_not_a_struggle():
+    problem = "conv.py does not import (invalid syntax, line 1): every conv.* task scores 0"
+    message = "conv_forward() raised SyntaxError: conv.py does not import: invalid syntax (conv.py, line 1)"
+    stored = _stored("ivy", {"conv.conv_forward": [(message, "")] * 3})
+    stored["problems"] = [problem]
+    page = render_html([stored])
+    assert "raised SyntaxError" not in page and page.count(problem) == 1
+    assert not next(t for t in task_stats([stored]) if t.name == "conv.conv_forward").struggles
 
 
 def test_the_histogram_and_the_task_plot_are_embedded_pngs(html):

@@ -26,8 +26,8 @@ import pytest
 
 from autograder import gradescope, report
 from autograder.grade import grade_submission
-from autograder.stubs import ROOT, SOLUTIONS
-from autograder.tasks import TASKS
+from autograder.stubs import ROOT
+from tests.week4 import TASKS
 
 PACKAGE = Path(gradescope.__file__).parent
 
@@ -136,11 +136,14 @@ def test_the_bundle_follows_the_specification(bundle):
             assert archive.read(script).startswith(b"#!/usr/bin/env bash\n")
         requirements = archive.read("requirements.txt").decode().split()
         settings = json.loads(archive.read("settings.json"))
-    assert settings == {"hidden_visibility": "after_published"}  # the default
-    # the whole grader: every module of the package (tasks.py and all), and the reference
-    grader = {p.relative_to(ROOT).as_posix() for folder in (PACKAGE, SOLUTIONS) for p in folder.glob("*.py")}
-    assert set(infos) == {"setup.sh", "run_autograder", "requirements.txt", "settings.json", *grader}
-    assert "autograder/tasks.py" in infos
+    assert settings == {"hidden_visibility": "after_published", "assignment": "assignment/week4"}  # defaults
+    # the whole grader: every module of the package, and the assignment: its tasks and its reference
+    grader = {p.relative_to(ROOT).as_posix() for p in PACKAGE.glob("*.py")}
+    week4 = {f"assignment/{p.relative_to(ROOT).as_posix()}" for folder in ("week4", "solutions")
+             for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".toml", ".md")}
+    assert set(infos) == {"setup.sh", "run_autograder", "requirements.txt", "settings.json", *grader, *week4}
+    assert {"assignment/week4/tasks.py", "assignment/week4/assignment.toml", "assignment/solutions/conv.py"} \
+        <= set(infos)
     # pinned, only what grading imports, and the versions the tests below run with
     assert requirements == [f"{name}=={version(name)}" for name in gradescope.GRADING_REQUIREMENTS]
     assert "nbgrader" not in " ".join(requirements)
@@ -206,7 +209,7 @@ def test_the_visibility_of_hidden_cases_is_chosen_when_the_bundle_is_built(tmp_p
     command = [sys.executable, "-m", "autograder", "gradescope", str(out)]
     subprocess.run([*command, "--hidden-visibility", "after_due_date"], check=True, capture_output=True)
     unpack(out, tmp_path)
-    assert gradescope.hidden_visibility(tmp_path / "source") == "after_due_date"
+    assert gradescope.bundle_settings(tmp_path / "source")["hidden_visibility"] == "after_due_date"
     refused = subprocess.run([*command, "--hidden-visibility", "later"], capture_output=True, text=True)
     assert refused.returncode == 2 and "after_published" in refused.stderr
 

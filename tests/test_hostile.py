@@ -151,7 +151,7 @@ def test_an_attack_costs_its_own_points_and_nothing_else(hostile, tmp_path, sand
 
     for folder, before in watched.items():
         assert snapshot(folder) == before, f"{hostile.name} changed {folder}"
-    for target in (ROOT / "solutions" / "conv.py", ROOT / "autograder" / "tasks.py", ROOT / "README.md"):
+    for target in (ROOT / "solutions" / "conv.py", ROOT / "week4" / "tasks.py", ROOT / "README.md"):
         assert marker not in target.read_text(errors="replace"), f"{hostile.name} wrote into {target}"
     assert not list(Path("/tmp").glob(f"{marker}*")), f"{hostile.name} left a file in /tmp"
     assert list(sandbox_tmp.iterdir()) == [], "the sandbox's folders must be removed"

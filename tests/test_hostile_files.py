@@ -32,9 +32,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder import batch, cli, submission
 from autograder.grade import grade_submission
-from autograder.stubs import MODULES, SOLUTIONS
-from autograder.tasks import TOTAL_POINTS
 from tests.bugcorpus import reference_source, write_submission
+from tests.week4 import MODULES, SOLUTIONS, TOTAL_POINTS
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_ROOT = os.geteuid() == 0
@@ -44,7 +43,7 @@ DEPTH = 1100
 
 
 def load(folder: Path, tmp_path: Path) -> submission.Loaded:
-    return submission.load(folder, tmp_path / "work")
+    return submission.load(folder, tmp_path / "work", MODULES)
 
 
 def load_error(path: Path, tmp_path: Path) -> submission.SubmissionError:
@@ -194,7 +193,7 @@ def test_files_over_their_size_cap_are_skipped_and_named(tmp_path):
     nbformat.write(new_notebook(cells=[new_code_cell(reference_source("basics"))]), notebooks / "a.ipynb")
     (notebooks / "b.ipynb").touch()
     os.truncate(notebooks / "b.ipynb", submission.MAX_NOTEBOOK + 1)  # sparse: costs no disk
-    loaded = submission.load(notebooks, tmp_path / "work2")
+    loaded = submission.load(notebooks, tmp_path / "work2", MODULES)
     assert any(p.startswith("b.ipynb is 20.0 MB, over the 20.0 MB limit") for p in loaded.problems)
     assert "def mse_loss" in (loaded.package_dir / "_notebook.py").read_text()
 

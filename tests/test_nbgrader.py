@@ -34,11 +34,11 @@ from nbformat.v4 import new_code_cell
 from test_notebooks import RELEASE, SOLVED, buggy_notebooks, nbgrader_meta, solution_code_lines, write
 
 from autograder.grade import grade_submission
-from autograder.nbgrader_course import ASSIGNMENT
-from autograder.notebooks import BY_MODULE, build_notebooks
+from autograder.notebooks import build_notebooks
 from autograder.stubs import ROOT
-from autograder.tasks import BY_NAME
+from tests.week4 import BY_MODULE, BY_NAME, WEEK4
 
+ASSIGNMENT = WEEK4.name
 pytestmark = pytest.mark.nbgrader
 
 BIN = Path(sys.executable).parent  # this virtualenv's: nbgrader, and alembic, which nbgrader runs

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -17,10 +16,10 @@ from nbformat.v4 import new_code_cell
 from autograder import notebook_grading
 from autograder.grade import grade_submission
 from autograder.notebook_grading import grade_task, import_functions
-from autograder.notebooks import LECTURES, build_notebooks, solved, with_function, write_notebooks
-from autograder.stubs import MODULES, SOLUTIONS, make_stub, solution_blocks
+from autograder.notebooks import build_notebooks, solved, with_function, write_notebooks
+from autograder.stubs import make_stub, solution_blocks
 from autograder.submission import notebook_module
-from autograder.tasks import BY_NAME, TASKS
+from tests.week4 import BY_NAME, LECTURES, MODULES, SOLUTIONS, TASKS
 
 SOURCE = build_notebooks(release=False)
 RELEASE = build_notebooks(release=True)
@@ -274,10 +273,13 @@ def test_on_a_students_machine_the_test_cells_run_the_public_cases(monkeypatch, 
 
 
 def test_a_solutions_module_that_is_not_the_reference_does_not_count(tmp_path, monkeypatch):
+    """On a student's machine (no assignment folder), a solutions.py beside the notebooks changes nothing."""
     (tmp_path / "solutions.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "solutions")
+    monkeypatch.setenv("AUTOGRADER_ASSIGNMENT", str(tmp_path))  # no assignment.toml there: a student's copy
     assert not notebook_grading.reference_installed()
+    monkeypatch.delenv("AUTOGRADER_ASSIGNMENT")
+    assert notebook_grading.reference_installed(), "the grader's machine: week 4 and its reference"
 
 
 def test_a_test_cell_never_raises(capsys):
@@ -337,7 +339,7 @@ def test_only_the_imports_that_definitions_use_are_kept(tmp_path):
     nb = copy.deepcopy(SOLVED["01_computational_graph.ipynb"])
     nb.cells += [new_code_cell("import math\nimport matplotlib.pyplot as plt\nfrom os import path as ospath"),
                  new_code_cell("def scaled(x):\n    return math.sqrt(2) * x\n\nplt.plot([1, 2])")]
-    source, problems = notebook_module([write({"nb.ipynb": nb}, tmp_path) / "nb.ipynb"])
+    source, problems = notebook_module([write({"nb.ipynb": nb}, tmp_path) / "nb.ipynb"], MODULES)
     assert "import math" in source and "scaled" in source
     assert "matplotlib" not in source and "os import" not in source and not problems
 

@@ -199,3 +199,14 @@ def test_a_frame_cut_short_is_the_end_of_the_channel():
     whole = frame(array_header("<f8", [4]), [b"\0" * 32]).getvalue()
     with pytest.raises(EOFError):
         read_message(io.BytesIO(whole[:-5]))
+
+
+def test_a_generator_crosses_as_its_seed_and_the_numbers_it_drew():
+    fresh, advanced = SeedArg(42), SeedArg(42, skip=7)
+    assert decode(*encode([fresh, advanced])) == [fresh, advanced]
+    drawn = np.random.default_rng(42)
+    drawn.random(7)
+    assert advanced.generator().random() == drawn.random() != fresh.generator().random()
+    header, buffers = encode(SeedArg(42, skip=10**9))
+    with pytest.raises(ProtocolError, match="drew"):
+        decode(header, buffers)

@@ -8,7 +8,7 @@ import importlib
 
 import pytest
 
-from autograder.stubs import MODULES
+from tests.week4 import MODULES
 
 DECLARED = {module: importlib.import_module(f"test_reference_{module}") for module in MODULES}
 CASES = [(module, name) for module, tests in DECLARED.items() for name in sorted(tests.MUTATION_CASES)]

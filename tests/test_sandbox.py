@@ -199,7 +199,7 @@ def test_the_child_sees_only_what_it_needs_and_no_network(probes, tmp_path):
         with sandbox(probes) as box:
             seen = box.call("probes.identity", []).value
             reference = box.call("probes.read", [str(ROOT / "solutions" / "conv.py")])
-            hidden = box.call("probes.read", [str(ROOT / "autograder" / "tasks.py")])
+            hidden = box.call("probes.read", [str(ROOT / "week4" / "tasks.py")])
             others = [box.call("probes.exists", [str(p)]).value for p in
                       (classmate, ROOT, "/home", "/srv", "/opt", "/run", "/etc/passwd")]
             home = box.call("probes.listdir", [str(Path.home())]).value
@@ -434,3 +434,16 @@ def test_without_isolation_the_grader_says_so_and_can_refuse(probes):
         strong = _grade(submission, "--require-isolation")
         assert strong.returncode == 0 and strong.stderr == ""
         assert json.loads(strong.stdout)["isolation"]["level"] == "full"
+
+
+@needs_root
+def test_a_sandbox_without_a_private_tmp_leaves_no_file_of_its_uid(tmp_path):
+    """The own-uid backend (Gradescope): what the sandbox's uid wrote into /tmp goes; nothing else."""
+    from autograder.cleanup import remove_files_of
+
+    for name, uid in (("theirs.txt", 1_900_000_123), ("its-folder", 1_900_000_123), ("ours.txt", 0)):
+        path = tmp_path / name
+        path.mkdir() if "folder" in name else path.write_text("x")
+        os.chown(path, uid, uid)
+    remove_files_of(1_900_000_123, (str(tmp_path),))
+    assert [p.name for p in tmp_path.iterdir()] == ["ours.txt"]

@@ -8,9 +8,10 @@ import pytest
 
 from autograder import public, stubs
 from autograder.stubs import MarkerError, make_stub, solution_blocks
+from tests.week4 import ASSIGNMENTS, MODULES, SOLUTIONS
 
-SOLUTION_MODULES = {name: importlib.import_module(f"solutions.{name}") for name in stubs.MODULES}
-STUB_MODULES = {name: importlib.import_module(f"assignments.{name}") for name in stubs.MODULES}
+SOLUTION_MODULES = {name: importlib.import_module(f"solutions.{name}") for name in MODULES}
+STUB_MODULES = {name: importlib.import_module(f"assignments.{name}") for name in MODULES}
 # given helpers, written outside the solution markers: they work in the stubs
 HELPERS = {("char_rnn", "one_hot"), ("char_rnn", "init_params"), ("lstm", "sigmoid")}
 
@@ -28,17 +29,17 @@ def _public_functions(module):
 
 def test_assignments_match_the_generator_exactly():
     """Fails when solutions/ (or the generator) changed without `autograder stubs` being rerun."""
-    on_disk = {path.name: path.read_text() for path in stubs.ASSIGNMENTS.glob("*.py")}
+    on_disk = {path.name: path.read_text() for path in ASSIGNMENTS.glob("*.py")}
     expected = stubs.expected_assignments()
     assert sorted(on_disk) == sorted(expected)
-    assert sorted(p.name for p in stubs.ASSIGNMENTS.iterdir() if p.is_file()) == sorted(
-        [*expected, public.PUBLIC_CASES.name]
+    assert sorted(p.name for p in ASSIGNMENTS.iterdir() if p.is_file()) == sorted(
+        [*expected, public.FILENAME]
     )
     for name, text in expected.items():
         assert on_disk[name] == text, f"assignments/{name} is stale: regenerate with `autograder stubs`"
 
 
-@pytest.mark.parametrize("module", stubs.MODULES)
+@pytest.mark.parametrize("module", MODULES)
 def test_stubs_keep_every_public_function_and_signature(module):
     solution, stub = SOLUTION_MODULES[module], STUB_MODULES[module]
     assert _public_functions(stub) == _public_functions(solution)
@@ -105,7 +106,7 @@ GRADED = sorted(_valid_calls(np.random.default_rng(0)))
 
 
 def test_every_public_function_is_graded_or_a_given_helper():
-    public = {(module, name) for module in stubs.MODULES for name in _public_functions(STUB_MODULES[module])}
+    public = {(module, name) for module in MODULES for name in _public_functions(STUB_MODULES[module])}
     assert public == set(GRADED) | HELPERS
 
 
@@ -150,10 +151,10 @@ def _outside_blocks(source):
     return kept
 
 
-@pytest.mark.parametrize("module", stubs.MODULES)
+@pytest.mark.parametrize("module", MODULES)
 def test_no_solution_code_in_the_stubs(module):
-    source = (stubs.SOLUTIONS / f"{module}.py").read_text()
-    stub_lines = _code_lines((stubs.ASSIGNMENTS / f"{module}.py").read_text().splitlines())
+    source = (SOLUTIONS / f"{module}.py").read_text()
+    stub_lines = _code_lines((ASSIGNMENTS / f"{module}.py").read_text().splitlines())
     public = _code_lines(_outside_blocks(source))  # e.g. a bare ")" or "return dx" also used outside
     blocks = solution_blocks(source)
     assert blocks, f"solutions/{module}.py has no solution block"
@@ -164,10 +165,10 @@ def test_no_solution_code_in_the_stubs(module):
         assert not leaked, f"assignments/{module}.py holds solution code of {function}: {sorted(leaked)}"
 
 
-@pytest.mark.parametrize("module", stubs.MODULES)
+@pytest.mark.parametrize("module", MODULES)
 def test_stubs_keep_the_hints_and_no_markers(module):
-    source = (stubs.SOLUTIONS / f"{module}.py").read_text()
-    stub = (stubs.ASSIGNMENTS / f"{module}.py").read_text()
+    source = (SOLUTIONS / f"{module}.py").read_text()
+    stub = (ASSIGNMENTS / f"{module}.py").read_text()
     assert stubs.BEGIN not in stub and stubs.END not in stub
     for function, body in solution_blocks(source):
         hint = []

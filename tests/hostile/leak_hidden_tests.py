@@ -1,4 +1,4 @@
-"""Prints the hidden test cases (autograder/tasks.py) so they show up in its feedback."""
+"""Prints the hidden test cases (week4/tasks.py) so they show up in its feedback."""
 
 MODULE = "conv"
 TASK = "conv.conv_param_count"
@@ -11,6 +11,6 @@ def conv_param_count(f, c, k, bias=True):
 
     for folder, _, files in os.walk("@REPO@"):
         print(folder, files)
-    with open("@REPO@/autograder/tasks.py") as hidden:
+    with open("@REPO@/week4/tasks.py") as hidden:
         print(hidden.read())
     return f * f * c * k + (k if bias else 0)

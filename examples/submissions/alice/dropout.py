@@ -26,10 +26,11 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator) -> 
     mask : ndarray of bool, shape ``shape``
         True where the unit is kept (probability 1 - p, independently).
     """
+    # TODO: raise a ValueError unless 0 <= p < 1. Then draw uniform numbers in [0, 1)
+    #   from rng (not from np.random) and keep the units whose number is at least p:
+    #   each is kept with probability 1 - p.
     if not 0 <= p < 1:
         raise ValueError(f"dropout: p is the fraction dropped and must satisfy 0 <= p < 1, got {p}")
-    # TODO: draw uniform numbers in [0, 1) from rng (not from np.random) and keep the
-    #   units whose number is at least p: each is kept with probability 1 - p.
     return rng.random(shape) >= p
 
 

@@ -25,12 +25,13 @@ def mse_loss(y_pred: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     dy_pred : ndarray, the shape of ``y_pred``
         dC/dy_pred.
     """
+    # TODO: raise a ValueError that names both shapes when they differ. Then the mean
+    #   (not the sum) of the squared differences, as a Python float, and its
+    #   gradient: d/dy_pred of (1/n) sum (y_pred - y)^2 = (2/n) (y_pred - y).
     if np.shape(y_pred) != np.shape(y):
         raise ValueError(
             f"mse_loss: y_pred has shape {np.shape(y_pred)} but y has shape {np.shape(y)}; they must be equal"
         )
-    # TODO: the mean (not the sum) of the squared differences, as a Python float,
-    #   and its gradient: d/dy_pred of (1/n) sum (y_pred - y)^2 = (2/n) (y_pred - y).
     diff = y_pred - y
     loss = float(np.mean(diff**2))
     dy_pred = 2.0 * diff / diff.size

@@ -21,8 +21,8 @@ then add its Task here.
 
 from __future__ import annotations
 
-from .inputs import Ints, Rand, Seed
-from .spec import Case, Task
+from autograder.inputs import Ints, Rand, Seed
+from autograder.spec import Case, Task
 
 
 def _conv(x, w, stride, pad, label="", public=False, raises=None) -> Case:
@@ -72,7 +72,7 @@ def _char_params(v, h) -> dict[str, Rand]:
 CONV_CASES = (
     _conv((2, 3, 7, 7), (4, 3, 3, 3), 1, 0, public=True),
     _conv((1, 2, 8, 6), (3, 2, 3, 2), 1, 1),
-    _conv((2, 3, 7, 9), (2, 3, 3, 3), 2, 1),
+    _conv((2, 3, 7, 9), (2, 3, 3, 3), 2, 1, public=True),
     _conv((1, 1, 8, 11), (2, 1, 3, 3), 3, 2),
     _conv((2, 2, 5, 6), (3, 2, 2, 3), 1, 0, public=True),
     _conv((1, 3, 5, 5), (2, 3, 5, 5), 1, 0, label="F = N: a 1x1 output"),
@@ -83,11 +83,14 @@ POOL_CASES = (
     _pool((2, 1, 6, 9), 3, 3),
     _pool((1, 2, 5, 5), 2, 1, public=True),
 )
-RNN_STEP_CASES = (_rnn_step(3, 4, 5, public=True), _rnn_step(1, 2, 3), _rnn_step(4, 6, 2))
-RNN_SEQ_CASES = (_rnn_seq(2, 4, 3, 5, public=True), _rnn_seq(3, 1, 2, 4), _rnn_seq(1, 6, 3, 3))
-LSTM_STEP_CASES = (_lstm_step(3, 4, 5, public=True), _lstm_step(1, 2, 3), _lstm_step(4, 3, 2))
-LSTM_SEQ_CASES = (_lstm_seq(2, 4, 3, 5, public=True), _lstm_seq(3, 1, 2, 4), _lstm_seq(1, 5, 3, 3))
-AFFINE_CASES = (_affine(4, 5, 3, public=True), _affine(1, 3, 2), _affine(6, 2, 7))
+# Every family of hidden case has a public one (stride > 1 with pad > 0, overlapping pooling, N = 1,
+# T = 1, each raise), so that a mistake the grade sees, the self-check sees too.
+RNN_STEP_CASES = (_rnn_step(3, 4, 5, public=True), _rnn_step(1, 2, 3, public=True), _rnn_step(4, 6, 2))
+RNN_SEQ_CASES = (_rnn_seq(2, 4, 3, 5, public=True), _rnn_seq(3, 1, 2, 4, public=True), _rnn_seq(1, 6, 3, 3))
+LSTM_STEP_CASES = (_lstm_step(3, 4, 5, public=True), _lstm_step(1, 2, 3, public=True), _lstm_step(4, 3, 2))
+LSTM_SEQ_CASES = (_lstm_seq(2, 4, 3, 5, public=True), _lstm_seq(3, 1, 2, 4, public=True),
+                  _lstm_seq(1, 5, 3, 3))
+AFFINE_CASES = (_affine(4, 5, 3, public=True), _affine(1, 3, 2, public=True), _affine(6, 2, 7))
 SEQ_HINTS = ("zero", "sign", "factor", "transposed", "early_steps", "last_step")
 GRAD_HINTS = ("zero", "sign", "factor", "transposed")
 
@@ -97,6 +100,8 @@ TASKS: tuple[Task, ...] = (
         Case({"y_pred": Rand((4, 3)), "y": Rand((4, 3))}, "shape (4, 3)", public=True),
         Case({"y_pred": Rand((1,)), "y": Rand((1,))}, "one element"),
         Case({"y_pred": Rand((2, 3, 5)), "y": Rand((2, 3, 5))}, "shape (2, 3, 5)"),
+        Case({"y_pred": Rand((4, 3)), "y": Rand((3, 4))}, "shapes (4, 3) and (3, 4) differ", public=True,
+             raises="ValueError"),
     ), {"returns": ("loss", "dy_pred"), "wrt": ("y_pred",), "hints": GRAD_HINTS}),
     Task("basics.affine_forward", 3, "value", AFFINE_CASES,
          {"returns": ("out", "cache"), "hints": ("zero", "factor", "transposed")}),
@@ -120,9 +125,12 @@ TASKS: tuple[Task, ...] = (
         Case({"n": 128, "f": 5, "pad": 2, "stride": 1}, "the quiz: 128 input, 5x5 filter, pad 2"),
         Case({"n": 5, "f": 7, "pad": 1, "stride": 1}, "F = N + 2P: a 1x1 output"),
         Case({"n": 11, "f": 3, "pad": 2, "stride": 4}, "11 input, filter 3, pad 2, stride 4"),
-        Case({"n": 3, "f": 5, "pad": 0, "stride": 1}, "a filter larger than the input", raises="ValueError"),
+        Case({"n": 3, "f": 5, "pad": 0, "stride": 1}, "a filter larger than the input", public=True,
+             raises="ValueError"),
         Case({"n": 9, "f": 3, "pad": 1, "stride": 2}, "9 input, filter 3, pad 1, stride 2 (9 = 2*4+1)"),
-        Case({"n": 8, "f": 3, "pad": 0, "stride": 0}, "stride 0", raises="ValueError"),
+        Case({"n": 8, "f": 3, "pad": 0, "stride": 0}, "stride 0", public=True, raises="ValueError"),
+        Case({"n": 8, "f": 3, "pad": -1, "stride": 1}, "pad -1", public=True, raises="ValueError"),
+        Case({"n": 8, "f": 0, "pad": 1, "stride": 1}, "a filter of size 0", public=True, raises="ValueError"),
     ), {"returns": "size", "hints": ("output_size",)}),
     Task("conv.conv_param_count", 2, "value", (
         Case({"f": 5, "c": 3, "k": 10}, "the quiz: ten 5x5x3 filters", public=True),
@@ -131,14 +139,18 @@ TASKS: tuple[Task, ...] = (
         Case({"f": 1, "c": 64, "k": 8}, "1x1 filters"),
     ), {"returns": "count", "hints": ("param_count",)}),
     Task("conv.conv_forward", 8, "value", CONV_CASES + (
-        _conv((1, 1, 7, 7), (1, 1, 3, 3), 3, 0, "stride 3 does not divide 7 - 3", raises="ValueError"),
+        _conv((1, 1, 7, 7), (1, 1, 3, 3), 3, 0, "stride 3 does not divide 7 - 3", public=True,
+              raises="ValueError"),
+        _conv((1, 1, 3, 3), (1, 1, 5, 5), 1, 0, "a 5x5 filter on a 3x3 input", public=True,
+              raises="ValueError"),
     ), {"returns": ("out", "cache"),
         "hints": ("output_size", "zero", "flipped_kernel", "bias_axis", "factor", "border")}),
     Task("conv.conv_backward", 10, "backward", CONV_CASES,
          {"forward": "conv.conv_forward", "returns": ("out", "cache"), "wrt": ("x", "w", "b"),
-          "hints": ("zero", "sign", "factor", "stride_ignored", "border", "kernel_axes", "flipped_kernel")}),
+          "hints": ("uncropped", "crop_offset", "overwritten", "zero", "sign", "factor", "stride_ignored",
+                    "border", "kernel_axes", "flipped_kernel")}),
     Task("conv.max_pool_forward", 4, "value", POOL_CASES + (
-        _pool((1, 1, 5, 5), 2, 2, raises="ValueError"),
+        _pool((1, 1, 5, 5), 2, 2, public=True, raises="ValueError"),
     ), {"returns": ("out", "cache"), "hints": ("output_size", "zero")}),
     Task("conv.max_pool_backward", 5, "backward", POOL_CASES,
          {"forward": "conv.max_pool_forward", "returns": ("out", "cache"), "wrt": ("x",),
@@ -146,9 +158,11 @@ TASKS: tuple[Task, ...] = (
     # --- dropout -----------------------------------------------------------------------------
     Task("dropout.dropout_mask", 3, "dropout_mask", (
         Case({"shape": (100, 100), "p": 0.5, "rng": Seed(1)}, "shape (100, 100), p 0.5", public=True),
-        Case({"shape": (50, 40), "p": 0.2, "rng": Seed(2)}, "shape (50, 40), p 0.2"),
+        Case({"shape": (50, 40), "p": 0.2, "rng": Seed(2)}, "shape (50, 40), p 0.2", public=True),
         Case({"shape": (200, 50), "p": 0.8, "rng": Seed(3)}, "shape (200, 50), p 0.8"),
         Case({"shape": (30, 7), "p": 0.0, "rng": Seed(4)}, "p 0: nothing dropped"),
+        Case({"shape": (4, 5), "p": 1.0, "rng": Seed(5)}, "p 1", public=True, raises="ValueError"),
+        Case({"shape": (4, 5), "p": -0.1, "rng": Seed(6)}, "p -0.1", public=True, raises="ValueError"),
     )),
     Task("dropout.dropout_forward", 3, "dropout_forward", (
         Case({"x": Rand((80, 60)), "p": 0.3, "rng": Seed(11), "train": True}, "x(80, 60), p 0.3",
@@ -199,8 +213,9 @@ TASKS: tuple[Task, ...] = (
     Task("char_rnn.softmax_cross_entropy", 2, "loss_grad", (
         Case({"scores": Rand((1, 4, 4)), "targets": Ints((1, 4), 4)}, "N=1, T=4, V=4", public=True),
         Case({"scores": Rand((3, 2, 5), 3.0), "targets": Ints((3, 2), 5)}, "N=3, T=2, V=5"),
-        Case({"scores": Rand((2, 3, 6), 1000.0), "targets": Ints((2, 3), 6)}, "large scores (overflow)"),
-    ), {"returns": ("loss", "dscores"), "wrt": ("scores",), "hints": GRAD_HINTS}),
+        Case({"scores": Rand((2, 3, 6), 1000.0), "targets": Ints((2, 3), 6)}, "large scores (overflow)",
+             public=True),
+    ), {"returns": ("loss", "dscores"), "wrt": ("scores",), "hints": ("softmax_axis",) + GRAD_HINTS}),
     Task("char_rnn.char_rnn_loss", 2, "loss_grad", (
         Case({"params": _char_params(4, 5), "inputs": Ints((1, 4), 4), "targets": Ints((1, 4), 4)},
              "V=4, H=5, one sequence of 4", public=True),

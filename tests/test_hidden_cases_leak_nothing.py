@@ -1,0 +1,118 @@
+"""SPEC §3, "What a hidden case shows": never its inputs, what the student's code printed, or the
+message of an exception the student's code raised; public cases show all of these.
+
+A hostile submission tries every channel it has to carry a hidden input into its feedback: it
+prints the input, raises it as an exception message, names an exception class after it, warns
+with it, returns it as a string, a float or as dict keys. The class is graded by ``autograder
+batch`` (the isolated grader, as a TA runs it) and every file it writes, and its terminal output,
+are searched for every hidden input, as hex and as the numbers ``print`` and ``repr`` show.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.grade import hidden_plan
+from tests.bugcorpus import _splice, reference_source, write_submission
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each function leaks its first array argument one way, then fails, on every case.
+LEAKS = {
+    "conv": {
+        "conv_forward": '''def conv_forward(x, w, b, stride=1, pad=0):
+    print("x is", x, repr(x.ravel()[:4].tolist()))
+    raise ValueError(x.tobytes().hex())''',
+        "conv_param_count": '''def conv_param_count(f, c, k, bias=True):
+    import warnings
+    warnings.warn(f"secret {f}{c}{k}")
+    raise KeyError("param " + str(f * 1000 + c))''',
+    },
+    "basics": {
+        "mse_loss": '''def mse_loss(y_pred, y):
+    return float(y_pred.ravel()[0]), y_pred''',
+        "affine_forward": '''def affine_forward(x, W, b):
+    import warnings
+    warnings.warn(x.tobytes().hex()[:64], RuntimeWarning)
+    raise type("E" + x.tobytes().hex()[:60], (Exception,), {})()''',
+    },
+    "char_rnn": {
+        "sample": '''def sample(params, vocab, start, length):
+    return params["Wx"].tobytes().hex()''',
+        "char_rnn_loss": '''def char_rnn_loss(params, inputs, targets):
+    return 1.0, {params["Wx"].tobytes().hex()[:40]: params["Wx"], "Wx": params["Wx"]}''',
+    },
+    "rnn": {
+        "rnn_step_forward": '''def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    class Cache:
+        pass
+    cache = type("C" + x.tobytes().hex()[:50], (Cache,), {})()
+    print(x.tobytes().hex())
+    return x, cache''',
+    },
+}
+
+
+def _hidden_secrets() -> set[str]:
+    """Every hidden float input as the student's code could spell it: hex, repr, print's digits."""
+    secrets = set()
+    for _, cases in hidden_plan():
+        for planned in cases:
+            if planned.case.public:
+                continue
+            arrays = [v for v in planned.inputs.values() if isinstance(v, np.ndarray)]
+            arrays += [v for d in planned.inputs.values() if isinstance(d, dict) for v in d.values()]
+            for array in arrays:
+                if array.dtype.kind != "f" or array.size == 0:
+                    continue
+                secrets.add(array.tobytes().hex()[:24])
+                first = float(array.ravel()[0])
+                secrets.add(repr(first)[:10])
+                secrets.add(np.array2string(array.ravel()[:1], precision=8).strip("[] "))
+    return {s for s in secrets if len(s.strip("-0.")) >= 6}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> tuple[Path, str]:
+    base = tmp_path_factory.mktemp("leak")
+    student = write_submission(base / "class" / "leaker")
+    for module, functions in LEAKS.items():
+        path = student / f"{module}.py"
+        path.write_text(_splice(reference_source(module), functions))
+    out = base / "out"
+    command = [sys.executable, "-m", "autograder", "batch", str(base / "class"), "--out", str(out)]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return out, run.stdout + run.stderr
+
+
+def test_the_leaking_functions_failed_with_their_type_and_place(graded):
+    out, _ = graded
+    feedback = (out / "students" / "leaker" / "feedback.md").read_text()
+    assert "raised ValueError in conv.py, line" in feedback
+    assert "raised an exception of its own class in basics.py, line" in feedback
+    assert "a hidden case shows no exception message" in feedback
+
+
+def test_no_hidden_input_appears_in_any_output(graded):
+    out, terminal = graded
+    secrets = _hidden_secrets()
+    assert len(secrets) > 50
+    texts = {"terminal": terminal}
+    texts |= {str(p.relative_to(out)): p.read_text(errors="replace") for p in out.rglob("*") if p.is_file()
+              and p.suffix in (".json", ".md", ".csv", ".html", ".txt")}
+    assert any(name.endswith("results.json") for name in texts) and any("report" in n for n in texts)
+    leaks = sorted((name, s) for name, text in texts.items() for s in secrets if s in text)
+    assert not leaks, leaks[:5]
+
+
+def test_a_public_case_shows_what_the_student_printed_and_raised(graded):
+    out, _ = graded
+    feedback = (out / "students" / "leaker" / "feedback.md").read_text()
+    assert "x is [[[[" in feedback  # conv_forward's public case: its print is the student's to read
+    assert "raised ValueError: " in feedback
