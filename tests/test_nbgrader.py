@@ -277,7 +277,7 @@ def gradebook_rows(course_dir: Path) -> dict[str, list[tuple]]:
     from nbgrader.api import Gradebook
 
     rows: dict[str, list[tuple]] = defaultdict(list)
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", "ann-week4") as gradebook:
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", f"ann-{ASSIGNMENT}") as gradebook:
         rows["students"] = sorted(s.id for s in gradebook.students)
         for submission in gradebook.find_assignment(ASSIGNMENT).submissions:
             student = submission.student_id
@@ -321,7 +321,7 @@ def test_the_gradebook_and_notebooks_are_those_nbgrader_autograde_writes(course,
         root = shutil.copytree(course.root, tmp_path / name / "course", symlinks=True)
         with open(root / "nbgrader_config.py", "a") as f:
             f.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
-        with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "ann-week4") as gradebook:
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}", f"ann-{ASSIGNMENT}") as gradebook:
             gradebook.update_or_create_assignment(ASSIGNMENT, duedate="2024-06-01 12:00:00 UTC")
         folder = write(notebooks, root / "submitted" / "late" / ASSIGNMENT)
         (folder / "timestamp.txt").write_text("2024-06-02 12:00:00.000000 UTC")  # a day late
