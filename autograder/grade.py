@@ -183,7 +183,7 @@ def run_plan(
     limits = limits or Limits()
     share = limits.total / max(1, len(plan))
     results = []
-    for task, planned_cases in plan:
+    for number, (task, planned_cases) in enumerate(plan):
         cases, spent = [], 0.0
         for planned in planned_cases:
             if spent >= share:
@@ -196,7 +196,8 @@ def run_plan(
             context = Context(runner, reference, gradcheck, numerics=planned.numeric)
             cases.append(judge_case(context, task, planned))
             spent += time.monotonic() - started
-        runner.release()  # every task starts with a fresh worker
+        if number + 1 == len(plan) or plan[number + 1][0].module != task.module:
+            runner.release()  # every module's tasks start with a fresh worker
         results.append(score_task(task, len(cases), cases))
     return results
 

@@ -102,7 +102,7 @@ class Limits:
     floor: float = 2.0
     factor: float = 1000.0
     total: float = 300.0  # one whole submission, shared out among its tasks (Gradescope stops at 600)
-    cpu: int = 60  # one case (one worker process), CPU time
+    cpu: int = 60  # one worker process (the passing cases of a module it serves in turn), CPU time
     memory: int = 2**30  # address space of each process (numpy alone takes ~150 MB)
     case_memory: int = 3 * 2**29  # memory of all the sandbox's processes together (a cgroup: root only)
     processes: int = 6  # processes and threads of a case, the child and its worker (bwrap's init) included
@@ -756,9 +756,9 @@ class Sandbox:
     def release(self, fresh: bool = True) -> None:
         """End the case: forget the objects it kept; ``fresh``: also end its worker and all it left.
 
-        A task's cases may share a worker (``fresh=False`` between them, when a case passed):
+        A module's cases may share a worker (``fresh=False`` between them, when a case passed):
         what a passing case left can only be the student's own. A failure, and every new
-        task, get a fresh worker.
+        module, get a fresh worker.
         """
         if not fresh:  # the worker forgets with the next call: no round trip of its own
             self._forget = self._in_case
@@ -776,7 +776,7 @@ class Sandbox:
             "backend": self.backend,
             "level": LEVELS[self.backend],
             "warning": warning(self.backend),
-            "per_case": "a forked worker process",
+            "workers": "a forked worker per module, a fresh one after any failed case",
             "namespaces": [],
             "cgroup": None,
         }
