@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from bugcorpus import write_submission
+from test_release import NOTEBOOK_PROBE
 
 from autograder import public, release
 
@@ -105,19 +106,10 @@ def test_pytest_runs_the_public_cases(laptop):
     assert f"{N_PUBLIC} failed" in run.stdout
 
 
-NOTEBOOK = """
-import json, sys
-notebook = json.load(open(sys.argv[1]))
-namespace = {"__name__": "__main__"}
-for cell in notebook["cells"]:
-    graded = cell["metadata"].get("nbgrader", {})
-    if cell["cell_type"] == "code" and (graded.get("locked") or graded.get("solution")):
-        exec(cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"]), namespace)
-"""
 
 
 def test_the_notebooks_test_cells_run(laptop, bundle):
     notebook = sorted((bundle / "notebooks").glob("*.ipynb"))[0]
-    run = laptop("-c", NOTEBOOK, str(notebook), cwd=bundle / "notebooks")
+    run = laptop("-c", NOTEBOOK_PROBE, str(notebook), cwd=bundle / "notebooks")
     assert run.returncode == 0, run.stderr[-2000:]
     assert "not written yet" in run.stdout and "public cases" in run.stdout
