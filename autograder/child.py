@@ -1,13 +1,15 @@
 """The student's side: import the submission and call its functions on request.
 
 In the sandbox this module runs in the isolated child (see ``limits``), which
-computes and nothing else. The child itself never runs student code: for each
-case it forks a worker that imports the submission and calls its functions,
-and when the grader ends the case (``drop``) it kills that worker and every
-process the worker left, and reaps them. So a case cannot affect the next one
+computes and nothing else. The child itself never runs student code: it forks
+a worker that imports the submission and calls its functions, and when the
+grader asks for a fresh one (``drop`` with ``fresh``: after a failed case, and
+for every module) it kills that worker and every process the worker left, and
+reaps them. So a failure cannot affect the next case, nor one module another
 (a monkeypatched numpy, a spinning thread, a background process, a changed
 global, a file in the scratch folder, a System V shared-memory segment all end
-with their case), and a crash costs one fork, not a new interpreter. Between
+with their worker), and a crash costs one fork, not a new interpreter; a
+module's passing cases share their worker, which forgets what a case kept. Between
 the grader and a worker the child passes whole frames only: a worker that dies
 halfway through a reply, or sends garbage, becomes a clean error reply, and the
 worker never holds the grader's pipes.

@@ -36,9 +36,9 @@ every result's ``isolation`` record says which one ran and what it applied):
 Always: rlimits (CPU time and address space per process, file size, open files,
 no core dumps; the process count where it counts the sandbox's processes only),
 a cgroup for the whole sandbox's memory and process count where the grader may
-make one (root), a wall-clock limit per call enforced here, one forked worker
-per case (``child.serve``), and after each case its processes, scratch files
-and IPC objects removed.
+make one (root), a wall-clock limit per call enforced here, and forked workers
+(``child.serve``): a fresh one after any failed case and for every module, and
+with each worker its processes, scratch files and IPC objects removed.
 
 A call that overruns its wall-clock limit, or a child that dies, costs that
 call: the whole child is killed (``_stop``) and the next call starts a new one.
