@@ -55,13 +55,11 @@ import argparse
 import contextlib
 import csv
 import ctypes
-import fcntl
 import hashlib
 import io
 import json
 import multiprocessing
 import os
-import shutil
 import signal
 import stat
 import sys
@@ -82,7 +80,9 @@ from rich.table import Table
 
 from . import late, lms
 from .assignment import Assignment, current, use
+from .atomic import write_atomic
 from .cache import grader_hash
+from .cleanup import LockedFolder
 from .cli import UsageError
 from .grade import GradeResult, failed_to_load, grade_submission, hidden_plan
 from .report import (
@@ -104,7 +104,6 @@ NOT_ON_ROSTER, LATE = "not on the roster", "late"  # flags
 STOP_GRACE = 10.0  # seconds a stopped worker gets to clean up its sandbox before it is killed
 TIMEOUT_MARGIN = 60.0  # seconds beyond its cases' budget a submission gets: loading, planning, the sandbox
 SCRATCH_PREFIX = "autograder-batch-"  # the batches' scratch folders in the temp folder
-SCRATCH_LOCK = ".lock"  # held (flock) by the batch that owns the scratch folder, while it runs
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 MAX_ID = 200  # bytes of a student id (a folder name): the escapes of a non-UTF-8 name can quadruple it
 
@@ -260,24 +259,6 @@ def is_current(job: Job) -> bool:
 # ------------------------------------------------------------------ writing results
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all, even if the process is stopped midway.
-
-    The file keeps the temp file's owner-only permissions (0600): it holds grades.
-    """
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # backslashreplace: a stray undecodable name (a lone surrogate) is written as \udcNN, no crash
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())  # the data is on disk before the name points at it
-        os.replace(temp, path)
-    except BaseException:  # Ctrl-C or a stopped worker too: no temp file left behind
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def write_student(job: Job, result: GradeResult, status: str) -> None:
     """The student's four files; result.json last, as its stamp vouches for the other three.
 
@@ -343,47 +324,17 @@ def default_timeout(limits: Limits | None = None) -> float:
     return limits.total + limits.wall + TIMEOUT_MARGIN
 
 
-def remove_abandoned(parent: str | None = None) -> list[Path]:
-    """Remove the scratch folders that killed batches left in ``parent`` (the temp folder); returns them.
-
-    A folder is abandoned when no process holds its lock: a running batch holds it
-    until it removes the folder itself. Only real folders of this user are touched.
-    """
-    removed = []
-    for folder in sorted(Path(parent or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")):
-        try:
-            info = os.lstat(folder)
-            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-                continue
-            lock = os.open(folder / SCRATCH_LOCK, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:  # gone, or just made by a batch that has not taken its lock yet
-            continue
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while its batch runs
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-        except OSError:
-            pass
-        finally:
-            os.close(lock)
-    return removed
-
-
 @contextlib.contextmanager
 def scratch_folder() -> Iterator[str]:
     """A folder in the temp folder for this batch's workers, locked while it runs, removed at the end.
 
-    It first removes what killed batches left (``remove_abandoned``).
+    Making it first removes what killed batches left (``cleanup.LockedFolder``).
     """
-    remove_abandoned()
-    folder = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
-    lock = os.open(os.path.join(folder, SCRATCH_LOCK), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    folder = LockedFolder(SCRATCH_PREFIX)
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield folder
+        yield str(folder.path)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.close(lock)
+        folder.remove()
 
 
 def _stop_worker(signum: int, frame: object) -> None:

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .assignment import Assignment, current
+from .atomic import write_atomic
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import from_wire, to_wire
 
@@ -86,10 +87,9 @@ def store(assignment: Assignment, tasks: dict[str, list[dict[str, Any]]]) -> Non
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         wire = {name: [{**case, "inputs": to_wire(case["inputs"])} for case in cases]
                 for name, cases in tasks.items()}
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".hidden-plan-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            write_message(f, *encode({"version": FORMAT_VERSION, "tasks": wire}, MAX_BYTES))
-        os.replace(temp, _file(assignment))
+        message = io.BytesIO()
+        write_message(message, *encode({"version": FORMAT_VERSION, "tasks": wire}, MAX_BYTES))
+        write_atomic(_file(assignment), message.getvalue())
         for old in folder.glob(f"hidden-plan-{assignment.name}-*.bin"):  # other grader versions'
             if old != _file(assignment):
                 old.unlink(missing_ok=True)

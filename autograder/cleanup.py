@@ -1,9 +1,10 @@
-"""Removing what student code leaves behind: processes, scratch files, System V IPC objects.
+"""Removing what student code, or a grader killed midway, leaves behind: processes, files, IPC objects.
 
 Shared by the grader's side (``sandbox``: everything a sandbox started, by uid or
-by descent) and the sandbox child (``child``: what a case's worker left). Runs as
-a script file inside the sandbox too, so it imports only the standard library;
-it reads Linux's /proc (no psutil), but importing it is harmless anywhere.
+by descent; ``LockedFolder``: the folders of sandboxes and batches that were killed)
+and the sandbox child (``child``: what a case's worker left). Runs as a script file
+inside the sandbox too, so it imports only the standard library; it reads Linux's
+/proc (no psutil), but importing it is harmless anywhere.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import ctypes
 import os
 import shutil
 import signal
+import stat
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,61 @@ def kill_tree(root: int, include_root: bool) -> None:
 def kill_user(uid: int) -> None:
     """Kill every process of ``uid``, wherever it went (as root, for the sandbox's own uid only)."""
     freeze_and_kill(lambda table: {pid for pid, proc in table.items() if uid in proc.uids})
+
+
+# --- folders of graders that were killed ----------------------------------------------------------
+
+class LockedFolder:
+    """A folder in the temporary folder, locked while its owner lives; those of killed owners go.
+
+    The lock (``flock`` on ``.lock`` inside, released when its process ends, however it
+    ends) tells a live owner's folder from one that a ``kill -9`` left behind. It is taken
+    under another name and then renamed, so whoever finds a ``.lock`` finds it held.
+    """
+
+    LOCK = ".lock"
+
+    def __init__(self, prefix: str, parent: str | None = None) -> None:
+        LockedFolder.remove_abandoned(prefix, parent)
+        self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        self._lock = os.open(self.path / ".lock-new", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        flock(self._lock, blocking=True)
+        os.rename(self.path / ".lock-new", self.path / self.LOCK)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.close(self._lock)
+
+    @staticmethod
+    def remove_abandoned(prefix: str, parent: str | None = None) -> list[Path]:
+        """Remove the folders of ``prefix`` that no live owner locks (real folders of this user only)."""
+        removed = []
+        for folder in sorted(Path(parent or tempfile.gettempdir()).glob(f"{prefix}*")):
+            try:
+                info = os.lstat(folder)
+                if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+                    continue
+                lock = os.open(folder / LockedFolder.LOCK, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except OSError:  # gone, being made, or not ours
+                continue
+            try:
+                if flock(lock, blocking=False):
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed.append(folder)
+            finally:
+                os.close(lock)
+        return removed
+
+
+def flock(fd: int, blocking: bool) -> bool:
+    """Lock ``fd`` exclusively; False when another process holds it (``blocking=False``)."""
+    import fcntl  # Unix only: here, so that importing this module stays harmless elsewhere
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
 
 
 # --- files and IPC objects -------------------------------------------------------------------------

@@ -62,7 +62,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -72,7 +71,7 @@ from typing import Any
 
 from .assignment import current
 from .child import StudentError, describe_end
-from .cleanup import clear_ipc, kill_tree, kill_user, processes, remove_files_of
+from .cleanup import LockedFolder, clear_ipc, flock, kill_tree, kill_user, processes, remove_files_of
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import Outcome, outcome_from, to_wire
 
@@ -133,7 +132,7 @@ def backends() -> dict[str, str]:
     """
     found: dict[str, str] = {}
     if sys.platform.startswith("linux") and _bwrap():
-        probe = _Root(tempfile.mkdtemp(prefix=PREFIX))
+        probe = LockedFolder(PREFIX)
         try:
             for folder in ("runtime", "submission"):
                 (probe.path / folder).mkdir()
@@ -184,49 +183,6 @@ def warning(backend: str) -> str:
 
 # --- the sandbox's folders, uid and cgroup -------------------------------------------------------------
 
-class _Root:
-    """A sandbox's folder in the temporary folder, locked while it lives; abandoned ones are removed.
-
-    The lock (``flock`` on a file inside, released when its process ends, however it
-    ends) tells a live sandbox's folder from one that a killed grader left.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = Path(path)
-        # Locked under another name, then renamed: whoever finds a ".lock" finds it held.
-        self._lock = os.open(self.path / ".lock-new", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        _flock(self._lock, blocking=True)
-        os.rename(self.path / ".lock-new", self.path / ".lock")
-
-    def remove(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
-        os.close(self._lock)
-
-    @staticmethod
-    def remove_abandoned(folder: str) -> None:
-        for entry in Path(folder).glob(PREFIX + "*"):
-            try:
-                lock = os.open(entry / ".lock", os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
-            except OSError:
-                continue  # being made right now, or not ours
-            try:
-                if _flock(lock, blocking=False):
-                    shutil.rmtree(entry, ignore_errors=True)
-            finally:
-                os.close(lock)
-
-
-def _flock(fd: int, blocking: bool) -> bool:
-    """Lock ``fd`` exclusively; False when another process holds it (``blocking=False``)."""
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-    except BlockingIOError:
-        return False
-    return True
-
-
 def _claim_uid() -> tuple[int, int]:
     """A uid (the gid of the same number) that no account has and no other sandbox holds, and its lock.
 
@@ -247,7 +203,7 @@ def _claim_uid() -> tuple[int, int]:
         if _has_name(uid):
             continue
         lock = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        if not _flock(lock, blocking=False):
+        if not flock(lock, blocking=False):
             os.close(lock)
             continue
         if any(uid in proc.uids for proc in processes().values()):
@@ -329,6 +285,7 @@ def _probe_files() -> list[str]:
     return sorted(str(p) for folder in (assignment.folder, assignment.reference) for p in folder.glob("*.py"))
 
 
+@functools.cache  # where the grading environment installed them: the same for every child
 def _student_packages() -> dict[str, str]:
     """Each package a student may import, and the folders its wheel ships beside it (``numpy.libs``)."""
     found = {}
@@ -494,14 +451,13 @@ class Sandbox:
         if self.backend not in backends():
             raise SandboxError(f"the {self.backend} sandbox is not available here")
         self.process: subprocess.Popen | None = None
-        self.root: _Root | None = None
+        self.root: LockedFolder | None = None
         self.cgroup: _Cgroup | None = None
         self.starts = 0
         as_root = os.geteuid() == 0
         self.uid, self._uid_lock = _claim_uid() if as_root and self.backend != "rlimits" else (None, None)
         try:
-            _Root.remove_abandoned(tempfile.gettempdir())
-            self.root = _Root(tempfile.mkdtemp(prefix=PREFIX))
+            self.root = LockedFolder(PREFIX)
             self.source = self.root.path / "source"  # the grader's copy: each child starts from it afresh
             _copy_files(Path(package_dir), self.source)
             if self.uid is not None:
