@@ -9,7 +9,6 @@ Grading is deterministic: every case draws its inputs from its own fixed seed.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import re
 import tempfile
@@ -215,6 +214,7 @@ def summarize(
     problems: list[str],
     started: float,
     isolation: dict[str, Any] | None = None,
+    assignment: str = "",
 ) -> GradeResult:
     return GradeResult(
         submission=submission,
@@ -224,6 +224,7 @@ def summarize(
         problems=problems,
         elapsed_seconds=round(time.perf_counter() - started, 3),
         isolation=isolation or {},
+        assignment=assignment,
     )
 
 
@@ -250,11 +251,11 @@ def _hidden_plan(assignment: Assignment) -> Plan:
 
 
 def failed_to_load(
-    submission: str, plan: Plan, reason: str, started: float, also: Iterable[str] = ()
+    submission: str, plan: Plan, reason: str, started: float, also: Iterable[str] = (), assignment: str = ""
 ) -> GradeResult:
     """Every task at 0 for ``reason`` (and the ``also`` problems that came with it)."""
     results = [TaskResult(task.name, 0.0, float(task.points), []) for task, _ in plan]
-    return summarize(submission, results, [reason, *also], started)
+    return summarize(submission, results, [reason, *also], started, assignment=assignment)
 
 
 def grade_submission(
@@ -277,14 +278,14 @@ def grade_submission(
     with tempfile.TemporaryDirectory(prefix="autograder-load-") as workdir:
         try:
             loaded = submission.load(path, Path(workdir), assignment.modules)
-        except submission.SubmissionError as exc:
-            result = failed_to_load(name, plan or hidden_plan(assignment), str(exc), started, exc.problems)
-            return dataclasses.replace(result, assignment=assignment.name)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: a loader bug costs one row
-            why = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode()
-            result = failed_to_load(name, plan or hidden_plan(assignment),
-                                    f"the submission could not be read ({why})", started)
-            return dataclasses.replace(result, assignment=assignment.name)
+        except Exception as exc:  # noqa: BLE001 - beyond SubmissionError, the last line of defence
+            if isinstance(exc, submission.SubmissionError):
+                reason, also = str(exc), exc.problems
+            else:  # a loader bug costs one row
+                why = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode()
+                reason, also = f"the submission could not be read ({why})", []
+            plan = plan or hidden_plan(assignment)
+            return failed_to_load(name, plan, reason, started, also, assignment.name)
         limits = limits or Limits()
         runner = Sandbox(loaded.package_dir, limits) if isolated else InProcessRunner(loaded.package_dir)
         try:
@@ -294,8 +295,7 @@ def grade_submission(
             runner.close()
         problems = loaded.problems + module_problems(loaded.package_dir, results)
     isolation = runner.isolation() if isinstance(runner, Sandbox) else {"mode": "in-process"}
-    return dataclasses.replace(summarize(name, results, problems, started, isolation),
-                               assignment=assignment.name)
+    return summarize(name, results, problems, started, isolation, assignment.name)
 
 
 _DOES_NOT_IMPORT = re.compile(r"(\w+)\.py (?:does not import|could not be imported): ([^\n]*)")
