@@ -50,7 +50,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from .assignment import current
-from .submission import MAX_ENTRIES, File, Skipped, walk
+from .submission import MAX_ENTRIES, File, Skipped, not_utf8, walk
 
 CANVAS, MOODLE = "canvas", "moodle"
 LMSES = (CANVAS, MOODLE)
@@ -163,14 +163,6 @@ class Download:
     skipped: list[str] = field(default_factory=list)  # for the TA
 
 
-def _valid_utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")  # a name that was not UTF-8 holds surrogate escapes
-    except UnicodeEncodeError:
-        return False
-    return "\0" not in name
-
-
 def _files(root: Path, skipped: list[str]) -> list[File]:
     """Every regular file of the download, as the loader's ``walk`` finds them (no link followed,
     nothing that is not a regular file, names valid UTF-8, depth and count capped)."""
@@ -184,7 +176,8 @@ def _safe_member(name: str) -> PurePosixPath | None:
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or not path.parts or any(p in ("", ".", "..") or ":" in p for p in path.parts):
         return None
-    return path if _valid_utf8(str(path)) and not set(path.parts) & set(NOT_STUDENTS) else None
+    valid = not not_utf8(str(path)) and "\0" not in str(path)
+    return path if valid and not set(path.parts) & set(NOT_STUDENTS) else None
 
 
 # Encrypted, an odd compression, corrupt data, two members of one name, a name too long for the disk.

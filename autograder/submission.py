@@ -95,7 +95,8 @@ def shown(name: str) -> str:
     return "".join(out)
 
 
-def _not_utf8(name: str) -> bool:
+def not_utf8(name: str) -> bool:
+    """Whether a name read from the disk was not UTF-8 (Python holds such bytes as surrogate escapes)."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
@@ -236,7 +237,7 @@ def walk(root: Path) -> Walk:
 
 def _why_skipped(name: str, mode: int, depth: int) -> str | None:
     """Why a walked entry is not taken (None: it is a regular file or a folder to look into)."""
-    if _not_utf8(name):
+    if not_utf8(name):
         return "has a name that is not valid UTF-8: skipped"
     if stat.S_ISLNK(mode):
         return "is a symbolic link: skipped (only the student's own files count, not what a link points to)"
