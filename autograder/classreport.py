@@ -2,8 +2,8 @@
 
 It shows every student (one row each, sortable by any column, linking her
 feedback page), what the class scored (a histogram of the totals), how each task
-went (its mean score and pass rate, as a table and a bar plot, and under each task
-the pass rate of each of its cases), what the class struggled with (per task, the
+went (its mean score and pass rate, as a table with a bar beside each figure, and
+under each task the pass rate of each of its cases), what the class struggled with (per task, the
 failures most students hit, grouped by their normalised first sentence, with the
 hint the grader gave), the problems of whole submissions (a module that does not
 import: once per student, not once per case), and the submissions that could not
@@ -15,8 +15,9 @@ any time from OUT alone. The statistics count the graded submissions only: one
 that could not be loaded says nothing about a task. A task's pass rate is the
 share of students who passed all its cases.
 
-The page has no external resource: the style is inline and the plots are PNGs
-drawn on matplotlib's Agg canvas, embedded as base64, so it can be mailed or
+The page has no external resource: the style is inline, the histogram is a PNG
+drawn on matplotlib's Agg canvas, embedded as base64, and the tasks' bars are
+styled table cells (as fast to make as the table itself), so it can be mailed or
 opened offline; the only script is the few inline lines that sort the students'
 table. Everything students wrote (messages, output, file names) is HTML-escaped by
 jinja2's autoescape.
@@ -37,6 +38,7 @@ from urllib.parse import quote
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .assignment import current
 from .grade import unimportable_modules
 from .report import GRADED, STAMP, templates
 
@@ -156,23 +158,6 @@ def histogram_png(totals: list[float], max_score: float) -> str:
     return _png(figure)
 
 
-def tasks_png(stats: list[TaskStats]) -> str:
-    """Per task, its mean score and pass rate as horizontal bars, the grader's first task on top."""
-    figure = Figure(figsize=(7, 0.28 * len(stats) + 1.2), dpi=100, layout="constrained")
-    axes = figure.add_subplot()
-    rows = range(len(stats))
-    axes.barh([r - 0.2 for r in rows], [t.mean_percent for t in stats], height=0.4, label="mean score",
-              color="#4c72b0")
-    axes.barh([r + 0.2 for r in rows], [t.pass_rate for t in stats], height=0.4, label="pass rate",
-              color="#dd8452")
-    axes.set_yticks(list(rows), [t.name for t in stats], fontsize=8)
-    axes.invert_yaxis()
-    axes.set_xlim(0, 100)
-    axes.set_xlabel("percent")
-    figure.legend(loc="outside upper center", ncols=2, fontsize=8)  # above the plot, never over a bar
-    return _png(figure)
-
-
 def weakest_task(result: dict[str, Any]) -> str:
     """The task that lost the largest share of its points (the first on a tie); why, when none can be named.
 
@@ -228,6 +213,7 @@ def render_html(results: list[dict[str, Any]]) -> str:
     totals = [float(r["score"]) for r in graded]
     max_score = max((float(r["max_score"]) for r in results), default=0.0)
     return templates().get_template("class_report.html").render(
+        title=current().title,
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
         submissions=len(results),
         graded=len(graded),
@@ -236,7 +222,6 @@ def render_html(results: list[dict[str, Any]]) -> str:
         median=statistics.median(totals) if totals else None,
         histogram=histogram_png(totals, max_score) if totals else None,
         tasks=stats,
-        tasks_plot=tasks_png(stats) if stats else None,
         hardest=sorted((t for t in stats if t.struggles), key=lambda t: t.mean_percent),
         students=student_rows(results),
         whole=[(r[STAMP]["student"], problem) for r in graded for problem in r["problems"]],

@@ -81,6 +81,7 @@ STUDENT_PACKAGES = ("numpy", "scipy")  # what a submission may import besides th
 OUTPUT_SHOWN = 4000  # characters of the student's printed output kept per call
 STARTUP = 30.0  # seconds for the child to start, whatever the per-call limit
 IMPORT_LIMIT = 5.0  # seconds at least for importing a student's module (numpy is already imported)
+PIPE_CAPACITY = 1 << 16  # bytes a pipe holds (Linux, macOS): the most one read of it can give
 UID_BASE, UID_COUNT = 1_900_000_000, 10_000  # the sandboxes' own uids: no account has them
 UID_LOCKS = Path("/run/autograder-sandbox")
 PREFIX = "autograder-sandbox-"  # the sandboxes' folders in the temporary folder
@@ -362,7 +363,7 @@ def bwrap_command(run: Path, limits: Limits, python_args: list[str]) -> list[str
 class _DeadlineReader:
     """A file-like reader of a pipe that gives up at a deadline.
 
-    It reads whatever the pipe holds (up to 1 MB) and keeps the rest for the next
+    It reads whatever the pipe holds (a pipe holds 64 KiB) and keeps the rest for the next
     ``read``: a reply is one system call, not one per field. Made per reply, and a
     reply is the last thing the child sends before it waits, so nothing is lost.
     """
@@ -375,7 +376,7 @@ class _DeadlineReader:
             left = self.deadline - time.monotonic()
             if left <= 0 or not select.select([self.fd], [], [], left)[0]:
                 raise TimeoutError
-            self.pending = os.read(self.fd, max(n, 1 << 20))
+            self.pending = os.read(self.fd, max(n, PIPE_CAPACITY))
         data, self.pending = self.pending[:n], self.pending[n:]
         return data
 

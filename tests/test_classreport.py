@@ -110,11 +110,24 @@ def test_a_module_that_does_not_import_is_a_problem_of_the_submission_not_a_stru
     assert not next(t for t in task_stats([stored]) if t.name == "conv.conv_forward").struggles
 
 
-def test_the_histogram_and_the_task_plot_are_embedded_pngs(html):
+def test_the_histogram_is_an_embedded_png(html):
     images = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert [alt for alt, _ in images] == ["histogram of the total scores",
-                                          "mean score and pass rate per task"]
-    assert all(base64.b64decode(data).startswith(b"\x89PNG\r\n\x1a\n") for _, data in images)
+    assert [alt for alt, _ in images] == ["histogram of the total scores"]
+    assert base64.b64decode(images[0][1]).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_each_task_has_bars_of_its_mean_and_its_pass_rate(results, html):
+    table = html[html.index("<h2>Tasks</h2>"):html.index("<h3>Pass rate of each case</h3>")]
+    bars = re.findall(r'<td>([\w.]+)</td>.*?class="mean" style="width: ([\d.]+)%".*?'
+                      r'class="pass" style="width: ([\d.]+)%"', table, re.S)
+    stats = task_stats([r for r in results if r["batch"]["status"] == "graded"])
+    assert bars == [(t.name, f"{t.mean_percent:.1f}", f"{t.pass_rate:.1f}") for t in stats]
+    conv = next(t for t in stats if t.name == "conv.conv_forward")
+    assert conv.pass_rate == 20.0 and conv.mean_percent < 100  # four of five students failed a case
+
+
+def test_the_title_is_the_assignments(html):
+    assert "<h1>Week 4: convolutional and recurrent networks: class report</h1>" in html
 
 
 def test_every_task_is_in_the_table(html):
