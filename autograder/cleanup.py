@@ -32,6 +32,12 @@ class Proc:
         return self.state not in ("Z", "X")  # a zombie has ended; only its parent's wait is missing
 
 
+def _status_field(status: bytes, name: bytes) -> bytes:
+    """One field of a /proc/PID/status file ("PPid", "State", "Uid"): the text after its colon."""
+    start = status.index(b"\n" + name + b":") + len(name) + 2
+    return status[start:status.index(b"\n", start)]
+
+
 def processes() -> dict[int, Proc]:
     """Every process that /proc shows, by pid (as numbered in that /proc's pid namespace)."""
     table = {}
@@ -40,11 +46,12 @@ def processes() -> dict[int, Proc]:
             continue
         try:
             with open(f"/proc/{name}/status", "rb") as f:
-                fields = dict(line.split(b":", 1) for line in f.read().splitlines() if b":" in line)
+                status = b"\n" + f.read()
         except OSError:  # it ended while we looked
             continue
-        table[int(name)] = Proc(int(name), int(fields[b"PPid"]), fields[b"State"].split()[0].decode(),
-                                tuple(int(u) for u in fields[b"Uid"].split()))
+        table[int(name)] = Proc(int(name), int(_status_field(status, b"PPid")),
+                                _status_field(status, b"State").split()[0].decode(),
+                                tuple(int(u) for u in _status_field(status, b"Uid").split()))
     return table
 
 
@@ -93,6 +100,25 @@ def kill_tree(root: int, include_root: bool) -> None:
     """Kill every descendant of ``root`` (a subreaper keeps the detached ones among them)."""
     freeze_and_kill(lambda table:
                     descendants(table, root) | ({root} & table.keys() if include_root else set()))
+
+
+def kill_namespace(launcher: int) -> None:
+    """Kill every process of the pid namespace whose init is ``launcher``'s child (bubblewrap's).
+
+    When a namespace's init dies, the kernel kills every other process in it, and none can
+    be born into it after: one signal, where ``kill_tree`` walks /proc. The launcher ends
+    once its init has, and the init once everything in the namespace has. Where the init is
+    not there (yet), or /proc does not list children, ``kill_tree`` does it.
+    """
+    try:
+        with open(f"/proc/{launcher}/task/{launcher}/children", "rb") as f:
+            inits = [int(pid) for pid in f.read().split()]
+    except OSError:
+        inits = []
+    if not inits:
+        kill_tree(launcher, include_root=True)
+    for pid in inits:
+        _signal(pid, signal.SIGKILL)
 
 
 def kill_user(uid: int) -> None:

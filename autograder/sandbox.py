@@ -71,7 +71,16 @@ from typing import Any
 
 from .assignment import current
 from .child import StudentError, describe_end
-from .cleanup import LockedFolder, clear_ipc, flock, kill_tree, kill_user, processes, remove_files_of
+from .cleanup import (
+    LockedFolder,
+    clear_ipc,
+    flock,
+    kill_namespace,
+    kill_tree,
+    kill_user,
+    processes,
+    remove_files_of,
+)
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import Outcome, outcome_from, to_wire
 
@@ -588,10 +597,8 @@ class Sandbox:
             process, self.process = self.process, None
             if process is None:
                 return
-            if self.backend == "bubblewrap":
-                # Everything under bubblewrap, its pid namespace's init first among them: that
-                # init's end waits for every process of the namespace to end, then bubblewrap ends.
-                kill_tree(process.pid, include_root=False)
+            if self.backend == "bubblewrap":  # its pid namespace: bubblewrap ends once all of it has
+                kill_namespace(process.pid)
             elif self.uid is not None:
                 kill_user(self.uid)  # every process of the sandbox's uid, wherever it went
             else:
