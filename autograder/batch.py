@@ -85,7 +85,7 @@ from .assignment import Assignment, current, use
 from .atomic import write_atomic
 from .cache import grader_hash
 from .cleanup import LockedFolder
-from .cli import UsageError
+from .cli import UsageError, skip_last_collection
 from .grade import GradeResult, failed_to_load, grade_submission, hidden_plan
 from .report import (
     GRADED,
@@ -364,6 +364,7 @@ def _die_with(parent: int) -> None:
 
 def _worker_init(scratch: str, parent: int) -> None:
     _die_with(parent)
+    skip_last_collection()
     # Ctrl-C reaches the terminal's whole process group; the main process decides, then stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
