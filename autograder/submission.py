@@ -475,13 +475,31 @@ def _needed(node: ast.Import | ast.ImportFrom, used: set[str]) -> bool:
     return any(a.name == "*" or (a.asname or a.name.split(".")[0]) in used for a in node.names)
 
 
-def _definitions(file: File, problems: list[str], not_imported: frozenset[str]) -> list[tuple[str, ast.stmt]]:
-    """The kept statements of one notebook's code cells, each with the cell it comes from."""
+def _text_of(lines: list[str], node: ast.stmt) -> str:
+    """A top-level statement as the student wrote it, from its cell's ``lines``.
+
+    A definition owns its lines, its decorators' included (no statement can share
+    them); a simple statement may share its line (``import numpy as np; x = 1``),
+    so it is cut at its columns, which ast counts in UTF-8 bytes.
+    """
+    if isinstance(node, ast.FunctionDef | ast.ClassDef):
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        return "\n".join(lines[first - 1:node.end_lineno])
+    span = lines[node.lineno - 1:node.end_lineno]
+    last = span[-1].encode()[:node.end_col_offset].decode()
+    span = [*span[:-1], last] if len(span) > 1 else [last]
+    return "\n".join([span[0].encode()[node.col_offset:].decode(), *span[1:]])
+
+
+def _definitions(file: File, problems: list[str], not_imported: frozenset[str]
+                 ) -> list[tuple[str, ast.stmt, str]]:
+    """The kept statements of one notebook's code cells: the cell each comes from, it, and its text."""
     found = []
     for number, source in enumerate(_code_cells(file), 1):
         where = f"{file.name}, code cell {number}"
         try:
-            tree = ast.parse(_without_magics(_cell_text(source)))
+            text = _without_magics(_cell_text(source))  # its lines end with "\n" alone
+            tree = ast.parse(text)
         except SyntaxError as exc:
             problems.append(f"{where}: syntax error on line {exc.lineno} ({exc.msg}); that cell was skipped")
             continue
@@ -492,7 +510,8 @@ def _definitions(file: File, problems: list[str], not_imported: frozenset[str]) 
         except ValueError as exc:  # a null byte, or a source that is not text
             problems.append(f"{where}: {exc}; that cell was skipped")
             continue
-        found += [(where, node) for node in tree.body if _keep(node, not_imported)]
+        lines = text.split("\n")
+        found += [(where, node, _text_of(lines, node)) for node in tree.body if _keep(node, not_imported)]
     return found
 
 
@@ -507,7 +526,7 @@ def notebook_module(paths: Sequence[Path | File], modules: Sequence[str]) -> tup
     """
     not_imported = GRADER_IMPORTS | set(modules)
     problems: list[str] = []
-    found: list[tuple[str, ast.stmt]] = []
+    found: list[tuple[str, ast.stmt, str]] = []
     budget, readable = MAX_NOTEBOOKS, 0
     for item in paths:
         try:
@@ -527,19 +546,14 @@ def notebook_module(paths: Sequence[Path | File], modules: Sequence[str]) -> tup
         raise SubmissionError("no notebook could be read", problems)
     used = {
         name.id
-        for _, node in found
+        for _, node, _ in found
         if not isinstance(node, ast.Import | ast.ImportFrom)
         for name in ast.walk(node)
         if isinstance(name, ast.Name)
     }
     kept = []
-    for where, node in found:
+    for where, node, code in found:
         if isinstance(node, ast.Import | ast.ImportFrom) and not _needed(node, used):
-            continue
-        try:
-            code = ast.unparse(node)
-        except (RecursionError, MemoryError):
-            problems.append(f"{where}: a definition nested too deeply to be written out was skipped")
             continue
         if isinstance(node, ast.Import | ast.ImportFrom):
             # An import that fails (a library missing on the grader) must not hide the functions.

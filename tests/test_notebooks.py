@@ -344,6 +344,25 @@ def test_only_the_imports_that_definitions_use_are_kept(tmp_path):
     assert "matplotlib" not in source and "os import" not in source and not problems
 
 
+def test_each_kept_statement_is_the_text_the_student_wrote(tmp_path):
+    nb = copy.deepcopy(SOLVED["01_computational_graph.ipynb"])
+    cell = ("import functools; SCALE = 'éé'; print(SCALE)\n"
+            "from math import (\n    sqrt,\n)\n\n"
+            "@functools.lru_cache(maxsize=None)  # cached\n"
+            "def scaled(x):\n    return sqrt(2) * x * len(SCALE)  # the student's comment\n"
+            "scaled(1)")
+    nb.cells.append(new_code_cell(cell))
+    source, problems = notebook_module([write({"nb.ipynb": nb}, tmp_path) / "nb.ipynb"], MODULES)
+    assert "    import functools\n" in source and "SCALE = 'éé'\n" in source
+    assert "    from math import (\n    sqrt,\n)\n" in source
+    assert ("@functools.lru_cache(maxsize=None)  # cached\ndef scaled(x):\n"
+            "    return sqrt(2) * x * len(SCALE)  # the student's comment\n") in source
+    assert "print(SCALE)" not in source and "scaled(1)" not in source and not problems
+    namespace: dict = {}
+    exec(compile(source, "_notebook.py", "exec"), namespace)
+    assert namespace["scaled"](2) == pytest.approx(2 * 2 ** 0.5 * 2)
+
+
 def test_a_deleted_solution_costs_only_its_task_with_the_reason(tmp_path):
     notebooks = dict(SOLVED)
     notebooks["02_convolution.ipynb"] = _cells(SOLVED["02_convolution.ipynb"],
