@@ -25,6 +25,7 @@ Gradescope bundle inherit it), else this repository's week 4 (``week4/``).
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import importlib.util
 import os
@@ -183,3 +184,22 @@ def use(folder: str | os.PathLike) -> Assignment:
 def current() -> Assignment:
     """The assignment this process grades (``use``, ``$AUTOGRADER_ASSIGNMENT``, or week 4)."""
     return load(os.environ.get(ENVIRONMENT) or WEEK4)
+
+
+def grader_hash(assignment: Assignment | None = None) -> str:
+    """SHA-256 of the grader: every module of this package, and the assignment's tasks and reference.
+
+    Any change to how grades are computed, to the cases, or to the reference they compare
+    with, makes every stored result and the cached plan stale.
+    """
+    return _grader_hash(assignment or current())
+
+
+@functools.cache
+def _grader_hash(assignment: Assignment) -> str:
+    digest = hashlib.sha256(assignment.name.encode())
+    for folder in (Path(__file__).resolve().parent, assignment.folder, assignment.reference):
+        for file in sorted(folder.glob("*.py")):
+            digest.update(f"{folder.name}/{file.name}\0".encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()

@@ -73,7 +73,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -81,12 +81,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import late, lms
-from .assignment import Assignment, current, use
+from .assignment import Assignment, current, grader_hash, use
 from .atomic import write_atomic
-from .cache import grader_hash
 from .cleanup import LockedFolder
 from .cli import UsageError, skip_last_collection
-from .grade import GradeResult, failed_to_load, grade_submission, hidden_plan
 from .report import (
     GRADED,
     GRADER_ERROR,
@@ -97,8 +95,14 @@ from .report import (
     feedback_markdown,
     gradescope_results,
 )
-from .sandbox import Limits
 from .submission import File, Skipped, shown, walk
+
+# The grading stack (numpy, the sandbox, the checks: a tenth of a second to import) is imported
+# where it is used: by the workers, and by this process only to write a row itself. The batch's
+# process then starts its workers that much sooner.
+if TYPE_CHECKING:
+    from .grade import GradeResult
+    from .sandbox import Limits
 
 SUFFIXES = (".zip", ".ipynb")  # removed from an entry's name to give the student id
 NOT_STUDENTS = ("__MACOSX",)  # what unpacking a zip on a Mac leaves beside the submissions
@@ -282,6 +286,8 @@ def write_student(job: Job, result: GradeResult, status: str) -> None:
 
 def record_not_submitted(out: Path, student: str, info: dict[str, Any]) -> None:
     """The row of a roster student with no submission: 0, "not submitted" (no grading needed)."""
+    from .grade import failed_to_load
+
     tasks = [(task, []) for task in current().tasks]
     result = failed_to_load(student, tasks, NOT_SUBMITTED, time.perf_counter())
     stamp = {"student": student, "entry": "", "lms": info, "flags": []}
@@ -293,6 +299,8 @@ _grading = False  # in a worker: is a submission being graded right now?
 
 def grade_job(job: Job) -> str:
     """Grade one submission and write its files (in a worker process); returns its status."""
+    from .grade import grade_submission
+
     global _grading
     _grading = True
     try:
@@ -306,6 +314,8 @@ def grade_job(job: Job) -> str:
 
 def record_grader_error(job: Job, why: str) -> str:
     """A row for a student whose grading failed through no fault of theirs."""
+    from .grade import failed_to_load, hidden_plan
+
     result = failed_to_load(job.path.name, hidden_plan(), f"grader error: {why}", time.perf_counter())
     write_student(job, result, GRADER_ERROR)
     return GRADER_ERROR
@@ -322,6 +332,8 @@ def default_timeout(limits: Limits | None = None) -> float:
     loading, planning the cases and starting and stopping the sandbox. Only a grader
     or a sandbox that fails to enforce its own limits can reach it.
     """
+    from .sandbox import Limits
+
     limits = limits or Limits()
     return limits.total + limits.wall + TIMEOUT_MARGIN
 

@@ -19,39 +19,18 @@ other tasks, is made again.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import io
 import os
 from pathlib import Path
 from typing import Any
 
-from .assignment import Assignment, current
+from .assignment import Assignment, grader_hash
 from .atomic import write_atomic
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import from_wire, to_wire
 
 FORMAT_VERSION = 1
 MAX_BYTES = 512 * 2**20  # the hidden plan's arrays (about 3 MB for week 4)
-
-
-def grader_hash(assignment: Assignment | None = None) -> str:
-    """SHA-256 of the grader: every module of this package, and the assignment's tasks and reference.
-
-    Any change to how grades are computed, to the cases, or to the reference they compare
-    with, makes every stored result and the cached plan stale.
-    """
-    return _grader_hash(assignment or current())
-
-
-@functools.cache
-def _grader_hash(assignment: Assignment) -> str:
-    digest = hashlib.sha256(assignment.name.encode())
-    for folder in (Path(__file__).resolve().parent, assignment.folder, assignment.reference):
-        for file in sorted(folder.glob("*.py")):
-            digest.update(f"{folder.name}/{file.name}\0".encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
 
 
 def cache_folder() -> Path:

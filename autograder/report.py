@@ -15,16 +15,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .grade import CaseResult, GradeResult, TaskResult, unimportable_modules
-
 # A stored result (OUT/students/<id>/result.json) is GradeResult.to_json() plus, under STAMP, what
 # the batch records: who, from which entry, which content and grader, and how it ended (a status).
 STAMP = "batch"
 GRADED, NOT_GRADED, GRADER_ERROR = "graded", "not graded", "grader error"
 NOT_SUBMITTED = "not submitted"  # a roster student with no submission in the download
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the grading stack (numpy, the sandbox) is not needed to write feedback
     import jinja2
+
+    from .grade import CaseResult, GradeResult, TaskResult
 
 
 def first_failure(task: TaskResult) -> CaseResult | None:
@@ -93,6 +93,8 @@ def _sections(result: GradeResult) -> list[tuple[TaskResult, str, list[CaseResul
     A module that does not import is one problem of the submission: each of its tasks says so
     in one line instead of repeating it for every case. Empty when nothing could be graded.
     """
+    from .grade import unimportable_modules  # see the imports above
+
     if not any(task.cases for task in result.tasks):
         return []
     unimportable = unimportable_modules(result.problems)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from bugcorpus import load_bugs, write_submission
 
-from autograder import batch, cache, cli
+from autograder import assignment, batch, cli
 from autograder.assignment import load
 from tests.week4 import ASSIGNMENTS, BY_NAME, TASKS, TOTAL_POINTS
 
@@ -220,11 +220,11 @@ def test_the_grader_hash_covers_the_reference_and_the_tasks(tmp_path):
     for folder in ("week4", "solutions"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     week4 = load(tmp_path / "week4")
-    hashes = [cache.grader_hash(week4)]
+    hashes = [assignment.grader_hash(week4)]
     for changed in (tmp_path / "solutions" / "conv.py", tmp_path / "week4" / "tasks.py"):
         changed.write_text(changed.read_text() + "\n# a fix\n")
-        cache._grader_hash.cache_clear()
-        hashes.append(cache.grader_hash(week4))
+        assignment._grader_hash.cache_clear()
+        hashes.append(assignment.grader_hash(week4))
     assert len(set(hashes)) == 3
 
 
