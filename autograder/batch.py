@@ -102,7 +102,7 @@ from .submission import File, Skipped, shown, walk
 # process then starts its workers that much sooner.
 if TYPE_CHECKING:
     from .grade import GradeResult
-    from .sandbox import Limits
+    from .isolation import Limits
 
 SUFFIXES = (".zip", ".ipynb")  # removed from an entry's name to give the student id
 NOT_STUDENTS = ("__MACOSX",)  # what unpacking a zip on a Mac leaves beside the submissions
@@ -332,7 +332,7 @@ def default_timeout(limits: Limits | None = None) -> float:
     loading, planning the cases and starting and stopping the sandbox. Only a grader
     or a sandbox that fails to enforce its own limits can reach it.
     """
-    from .sandbox import Limits
+    from .isolation import Limits
 
     limits = limits or Limits()
     return limits.total + limits.wall + TIMEOUT_MARGIN

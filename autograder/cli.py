@@ -198,7 +198,7 @@ def choose_assignment(folder: str) -> None:
 
 def announce_isolation(require: bool) -> None:
     """Say on stderr, before any grading, when student code will not be fully isolated here."""
-    from .sandbox import LEVELS, best_backend, warning
+    from .isolation import LEVELS, best_backend, warning
 
     backend = best_backend()
     if require and LEVELS[backend] == "none":

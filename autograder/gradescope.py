@@ -48,7 +48,7 @@ from .stubs import ROOT
 if TYPE_CHECKING:
     from .assignment import Assignment
     from .grade import GradeResult
-    from .sandbox import Limits
+    from .isolation import Limits
 
 PACKAGE = Path(__file__).resolve().parent
 BUNDLED = "assignment"  # the bundle's folder holding the assignment and its reference
@@ -205,7 +205,7 @@ def submission_path(folder: Path) -> Path:
 
 def limits_from_env() -> Limits:
     """The sandbox's limits, with the wall-clock limit of ``AUTOGRADER_WALL_SECONDS`` when it is set."""
-    from .sandbox import Limits
+    from .isolation import Limits
 
     wall = os.environ.get("AUTOGRADER_WALL_SECONDS")
     return dataclasses.replace(Limits(), wall=float(wall)) if wall else Limits()

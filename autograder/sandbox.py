@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.util
 import json
 import os
 import select
@@ -65,11 +64,10 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .assignment import current
 from .child import StudentError, describe_end
 from .cleanup import (
     LockedFolder,
@@ -81,114 +79,30 @@ from .cleanup import (
     processes,
     remove_files_of,
 )
+from .isolation import (
+    HERE,
+    INSIDE,
+    LEVELS,
+    PREFIX,
+    STARTUP,
+    Limits,
+    SandboxError,
+    backends,
+    best_backend,
+    bwrap_command,
+    probe_files,
+    student_packages,
+    warning,
+)
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import Outcome, outcome_from, to_wire
 
-HERE = Path(__file__).resolve().parent
 RUNTIME = ("limits.py", "child.py", "protocol.py", "cleanup.py")  # the child's whole program
-STUDENT_PACKAGES = ("numpy", "scipy")  # what a submission may import besides the standard library
 OUTPUT_SHOWN = 4000  # characters of the student's printed output kept per call
-STARTUP = 30.0  # seconds for the child to start, whatever the per-call limit
 IMPORT_LIMIT = 5.0  # seconds at least for importing a student's module (numpy is already imported)
 PIPE_CAPACITY = 1 << 16  # bytes a pipe holds (Linux, macOS): the most one read of it can give
 UID_BASE, UID_COUNT = 1_900_000_000, 10_000  # the sandboxes' own uids: no account has them
 UID_LOCKS = Path("/run/autograder-sandbox")
-PREFIX = "autograder-sandbox-"  # the sandboxes' folders in the temporary folder
-BACKENDS = ("bubblewrap", "own-uid", "rlimits")  # strongest first
-LEVELS = {"bubblewrap": "full", "own-uid": "partial", "rlimits": "none"}
-INSIDE = Path("/sandbox")  # under bubblewrap: where the runtime, the submission and the packages appear
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of the child. Times in seconds, sizes in bytes."""
-
-    # The wall-clock limit of one call is ``factor`` times the reference's own time on its case, at
-    # least ``floor`` and at most ``wall`` (``grade.call_limit``): a correct solution written with plain
-    # Python loops over every index (about 100 times slower than the vectorised reference) stays far
-    # inside, and an endless loop costs seconds, once per function.
-    wall: float = 20.0
-    floor: float = 2.0
-    factor: float = 1000.0
-    total: float = 300.0  # one whole submission, shared out among its tasks (Gradescope stops at 600)
-    cpu: int = 60  # one worker process (the passing cases of a module it serves in turn), CPU time
-    memory: int = 2**30  # address space of each process (numpy alone takes ~150 MB)
-    case_memory: int = 3 * 2**29  # memory of all the sandbox's processes together (a cgroup: root only)
-    processes: int = 6  # processes and threads of a case, the child and its worker (bwrap's init) included
-    file_size: int = 16 * 2**20  # any file written, the output printed during one call included
-    open_files: int = 64
-    scratch: int = 64 * 2**20  # each private tmpfs (/tmp, /dev/shm) under bubblewrap
-    result_bytes: int = 32 * 2**20  # one reply of the child
-
-
-class SandboxError(RuntimeError):
-    """The sandbox itself cannot run (the platform, not the student): grading must stop."""
-
-
-# --- which isolation this platform gives -------------------------------------------------------------
-
-def _bwrap() -> str | None:
-    """The bubblewrap binary: ``$AUTOGRADER_BWRAP``, or ``bwrap`` on PATH or in /usr/bin."""
-    found = os.environ.get("AUTOGRADER_BWRAP") or shutil.which("bwrap")
-    return found or shutil.which("bwrap", path="/usr/bin")
-
-
-@functools.cache
-def backends() -> dict[str, str]:
-    """Each backend this platform can run, with what it gives (``BACKENDS`` order: strongest first).
-
-    Bubblewrap is tried for real (a child that starts and exits), since a kernel or a
-    container may forbid the namespaces it needs; the reason it could not run is kept.
-    """
-    found: dict[str, str] = {}
-    if sys.platform.startswith("linux") and _bwrap():
-        probe = LockedFolder(PREFIX)
-        try:
-            for folder in ("runtime", "submission"):
-                (probe.path / folder).mkdir()
-            # The command of a real child, but for what it runs: whether the namespaces and binds work.
-            command = bwrap_command(probe.path, Limits(), python_args=[])
-            command[command.index("--") + 1:] = [shutil.which("true", path="/usr/bin:/bin") or "true"]
-            run = subprocess.run(command, capture_output=True, text=True, timeout=STARTUP,
-                                 stdin=subprocess.DEVNULL)
-            if run.returncode == 0:
-                found["bubblewrap"] = "an empty root with only what the child needs, new namespaces"
-            else:
-                found["bubblewrap-error"] = (run.stderr or run.stdout).strip()[-300:]
-        except (OSError, subprocess.SubprocessError) as exc:
-            found["bubblewrap-error"] = str(exc)
-        finally:
-            probe.remove()
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        found["own-uid"] = "a uid of its own, no groups, no_new_privs: it reads what the world may read"
-    found["rlimits"] = "resource limits only: it runs as the grader's user"
-    return found
-
-
-def best_backend() -> str:
-    """The strongest backend that runs here (``$AUTOGRADER_SANDBOX`` may ask for a weaker one)."""
-    wanted = os.environ.get("AUTOGRADER_SANDBOX")
-    available = [name for name in BACKENDS if name in backends()]
-    if wanted:
-        if wanted not in available:
-            raise SandboxError(f"AUTOGRADER_SANDBOX={wanted}: not available here (available: {available})")
-        return wanted
-    return available[0]
-
-
-def warning(backend: str) -> str:
-    """One line for the TA when student code will not be fully isolated; empty when it will."""
-    if backend == "bubblewrap":
-        return ""
-    if "bubblewrap" in backends():
-        why = "AUTOGRADER_SANDBOX asks for it"
-    else:
-        why = backends().get("bubblewrap-error") or "bubblewrap (bwrap) is not installed"
-    if backend == "own-uid":
-        return (f"partial isolation: student code runs as a uid of its own but can read every file the "
-                f"world may read (no bubblewrap: {why})")
-    return (f"NO isolation: student code runs as your user with resource limits only and can read and "
-            f"write your files, the reference included (no root, and no bubblewrap: {why})")
 
 
 # --- the sandbox's folders, uid and cgroup -------------------------------------------------------------
@@ -278,95 +192,6 @@ class _Cgroup:
         self.folders = []
 
 
-# --- the bubblewrap command line ---------------------------------------------------------------------
-
-def _grader_paths() -> list[str]:
-    """Folders the student's code must not see: this package, the project, the assignment, the home."""
-    assignment = current()
-    paths = {HERE, HERE.parent, Path.home(), assignment.folder, assignment.reference}
-    spec = importlib.util.find_spec("solutions")  # week 4's reference, where it is installed as a package
-    paths |= {Path(p) for p in (spec.submodule_search_locations or [])} if spec else set()
-    return sorted({os.path.realpath(p) for p in paths if p.is_dir() and len(p.resolve().parts) > 1})
-
-
-def _probe_files() -> list[str]:
-    """Files the child must not be able to read (the hidden cases, the reference): it says which it can."""
-    assignment = current()
-    return sorted(str(p) for folder in (assignment.folder, assignment.reference) for p in folder.glob("*.py"))
-
-
-@functools.cache  # where the grading environment installed them: the same for every child
-def _student_packages() -> dict[str, str]:
-    """Each package a student may import, and the folders its wheel ships beside it (``numpy.libs``)."""
-    found = {}
-    for name in STUDENT_PACKAGES:
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        folder = Path(spec.submodule_search_locations[0]).resolve()
-        found[name] = str(folder)
-        for extra in (f"{name}.libs", f"{name}-libs"):
-            if (folder.parent / extra).is_dir():
-                found[extra] = str(folder.parent / extra)
-    return found
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
-def bwrap_command(run: Path, limits: Limits, python_args: list[str]) -> list[str]:
-    """The bubblewrap command line that starts the child of ``run`` (its runtime/ and submission/).
-
-    Binds are read-only; each folder made on the way to a bind is 0755, so the
-    sandbox's uid can pass through (the host's may be closed: ``/root`` holding
-    pyenv's Python). As root, bubblewrap runs privileged without a user namespace
-    and keeps only the capabilities the child needs to drop to the sandbox's uid
-    (``limits.main`` does it, first thing).
-    """
-    python = Path(os.path.realpath(sys.executable))
-    binds: dict[str, str] = {}  # inside -> outside
-    for name in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/ld.so.cache"):
-        if os.path.exists(name) and not os.path.islink(name):
-            binds[name] = name
-    prefix = os.path.realpath(sys.base_prefix)
-    if not any(_inside(prefix, inside) for inside in binds):
-        binds[prefix] = prefix
-    if not any(_inside(str(python), inside) for inside in binds):
-        binds[str(python.parent)] = str(python.parent)
-    for name, folder in _student_packages().items():
-        binds[f"{INSIDE}/site/{name}"] = folder
-    binds[f"{INSIDE}/runtime"] = str(run / "runtime")
-    binds[f"{INSIDE}/submission"] = str(run / "submission")
-
-    command = [_bwrap() or "bwrap", "--die-with-parent", "--new-session", "--hostname", "sandbox",
-               "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-    if os.geteuid() == 0:
-        command += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-    else:
-        command += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
-    made: set[str] = set()
-    for inside in sorted(binds):
-        for parent in reversed(Path(inside).parents):
-            if str(parent) != "/" and str(parent) not in made and not any(
-                    _inside(str(parent), other) for other in binds):
-                command += ["--perms", "0755", "--dir", str(parent)]
-                made.add(str(parent))
-        command += ["--ro-bind", binds[inside], inside]
-    for name in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
-        if os.path.islink(name):
-            command += ["--symlink", os.readlink(name), name]
-    for hidden in _grader_paths():  # the grader's own files inside a bound folder: covered
-        for inside, outside in binds.items():
-            if _inside(hidden, outside) and os.path.isdir(hidden):
-                command += ["--perms", "0755", "--tmpfs", inside + hidden[len(outside):]]
-    command += ["--proc", "/proc", "--dev", "/dev"]
-    for scratch in ("/tmp", "/dev/shm"):
-        command += ["--perms", "1777", "--size", str(limits.scratch), "--tmpfs", scratch]
-    command += ["--chdir", "/tmp", "--", str(python), "-I", "-S", "-B", *python_args]
-    return command
-
-
 # --- reading and writing the pipes with deadlines ------------------------------------------------------
 
 class _DeadlineReader:
@@ -412,17 +237,19 @@ class _DeadlineWriter:
 
 
 @contextlib.contextmanager
-def _uninterrupted() -> Iterator[None]:
-    """Hold off Ctrl-C and stop signals while the sandbox's processes are half killed.
+def _uninterrupted() -> Iterator[set[signal.Signals]]:
+    """Hold off Ctrl-C and stop signals while the sandbox's processes are half killed, or forked.
 
     Their handlers may raise anywhere (KeyboardInterrupt; a batch's workers raise
     SystemExit on SIGTERM): raised between stopping the sandbox's processes and
-    killing them, it would leave them stopped for ever, and the folders in place.
-    A signal that comes meanwhile is delivered when the block ends.
+    killing them, it would leave them stopped for ever, and the folders in place;
+    raised while a process forks, in an at-fork hook, Python prints it and goes on
+    as if it never came. A signal that comes meanwhile is delivered when the block
+    ends. Gives the mask before it (for a forked child to restore).
     """
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
     try:
-        yield
+        yield previous
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
@@ -454,9 +281,9 @@ def _give(path: Path, uid: int, gid: int, mode: int) -> None:
 class Sandbox:
     """A student's submission, callable function by function in an isolated child."""
 
-    def __init__(self, package_dir: str | os.PathLike, limits: Limits = Limits(),
+    def __init__(self, package_dir: str | os.PathLike, limits: Limits | None = None,
                  backend: str | None = None) -> None:
-        self.limits = limits
+        self.limits = limits = limits or Limits()
         self.backend = backend or best_backend()
         if self.backend not in backends():
             raise SandboxError(f"the {self.backend} sandbox is not available here")
@@ -513,14 +340,14 @@ class Sandbox:
         """What ``limits.main`` needs: where things are as the child sees them, and the limits."""
         jailed = self.backend == "bubblewrap"
         where = INSIDE if jailed else run
-        packages = _student_packages()
+        packages = student_packages()
         site = [str(INSIDE / "site")] if jailed else sorted({str(Path(p).parent) for p in packages.values()})
         return {
             "uid": self.uid,
             "limits": asdict(self.limits),
             # RLIMIT_NPROC counts a user's processes: a user namespace or a uid of its own makes them ours.
             "count_processes": jailed or self.uid is not None,
-            "probe": _probe_files(),
+            "probe": probe_files(),
             "site": site,
             "package": str(where / "submission"),
             "cwd": "/tmp" if jailed else str(run / "scratch"),
@@ -558,18 +385,18 @@ class Sandbox:
         self._output.truncate(0)
         self._requests, self._responses, self._run = requests_w, responses_r, run
         try:
-            self.process = subprocess.Popen(
-                self._command(run),
-                cwd=run / "scratch",
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=self._output,
-                stderr=self._output,
-                pass_fds=(requests_r, responses_w),
-                start_new_session=True,  # its own process group: killpg reaches what it started
-                # Into the cgroup before it starts anything (in the forked child, before exec).
-                preexec_fn=self.cgroup.join if self.cgroup and self.cgroup.folders else None,
-            )
+            with _uninterrupted() as unblocked:
+                self.process = subprocess.Popen(
+                    self._command(run),
+                    cwd=run / "scratch",
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=self._output,
+                    stderr=self._output,
+                    pass_fds=(requests_r, responses_w),
+                    start_new_session=True,  # its own process group: killpg reaches what it started
+                    preexec_fn=functools.partial(self._in_forked_child, unblocked),
+                )
         except BaseException:
             self._release_files()
             raise
@@ -578,6 +405,12 @@ class Sandbox:
             os.close(responses_w)
         os.set_blocking(requests_w, False)
         self._ready = False
+
+    def _in_forked_child(self, unblocked: set[signal.Signals]) -> None:
+        """Before the child's program starts: the signals as they were, and into the cgroup, if any."""
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        if self.cgroup and self.cgroup.folders:
+            self.cgroup.join()
 
     def _await_ready(self) -> None:
         try:

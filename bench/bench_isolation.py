@@ -32,8 +32,9 @@ from bugcorpus import write_submission  # noqa: E402
 from common import checkout, median_seconds  # noqa: E402
 
 from autograder.grade import grade_submission, hidden_plan  # noqa: E402
+from autograder.isolation import BACKENDS, backends  # noqa: E402
 from autograder.runner import InProcessRunner  # noqa: E402
-from autograder.sandbox import BACKENDS, Sandbox, backends  # noqa: E402
+from autograder.sandbox import Sandbox  # noqa: E402
 
 OLD_SANDBOX = "4f4f989"  # the last commit with the project's own namespaces (before bubblewrap)
 

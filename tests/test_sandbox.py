@@ -21,8 +21,9 @@ import numpy as np
 import pytest
 
 from autograder.cleanup import processes
+from autograder.isolation import BACKENDS, backends
 from autograder.protocol import Handle
-from autograder.sandbox import BACKENDS, OUTPUT_SHOWN, Limits, Sandbox, SandboxError, backends
+from autograder.sandbox import OUTPUT_SHOWN, Limits, Sandbox, SandboxError
 from tests.isolation import python_readable_by_others
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,16 +224,16 @@ def test_the_child_sees_only_what_it_needs_and_no_network(probes, tmp_path):
 @needs_bwrap
 def test_grader_files_inside_a_visible_folder_are_covered(probes, tmp_path, monkeypatch):
     """The reference installed beside an allowed package (site-packages) is an empty folder inside."""
-    from autograder import sandbox as module
+    from autograder import isolation
 
     site = tmp_path / "site"
     (site / "allowed").mkdir(parents=True)
     (site / "allowed" / "solutions").mkdir()
     (site / "allowed" / "solutions" / "conv.py").write_text("SECRET = 1")
     (site / "allowed" / "ok.py").write_text("X = 1")
-    packages = module._student_packages()
-    monkeypatch.setattr(module, "_student_packages", lambda: {**packages, "allowed": str(site / "allowed")})
-    monkeypatch.setattr(module, "_grader_paths", lambda: [str(site / "allowed" / "solutions")])
+    packages = isolation.student_packages()
+    monkeypatch.setattr(isolation, "student_packages", lambda: {**packages, "allowed": str(site / "allowed")})
+    monkeypatch.setattr(isolation, "grader_paths", lambda: [str(site / "allowed" / "solutions")])
     with sandbox(probes) as box:
         visible = box.call("probes.exists", ["/sandbox/site/allowed/ok.py"]).value
         secret = box.call("probes.exists", ["/sandbox/site/allowed/solutions/conv.py"]).value
@@ -447,3 +448,28 @@ def test_a_sandbox_without_a_private_tmp_leaves_no_file_of_its_uid(tmp_path):
         os.chown(path, uid, uid)
     remove_files_of(1_900_000_123, (str(tmp_path),))
     assert [p.name for p in tmp_path.iterdir()] == ["ours.txt"]
+
+
+def test_a_stop_signal_while_the_child_is_forked_is_not_lost(probes):
+    """A batch worker's SIGTERM raises SystemExit; raised in an at-fork hook, Python would print it and go on."""
+    script = textwrap.dedent("""
+        import os, signal, sys
+        from autograder.isolation import backends
+        from autograder.sandbox import Sandbox
+
+        def stop(signum, frame):
+            raise SystemExit("stopped")
+
+        backends()  # its probe forks too: before the hook
+        signal.signal(signal.SIGTERM, stop)
+        os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGTERM))
+        try:
+            Sandbox(sys.argv[1]).close()
+        except SystemExit:
+            print("stopped")
+        else:
+            print("went on")
+    """)
+    run = subprocess.run([sys.executable, "-c", script, str(probes)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert run.stdout.strip() == "stopped" and "Exception ignored" not in run.stderr, run.stderr
