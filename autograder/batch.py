@@ -52,7 +52,6 @@ where it stopped.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import ctypes
 import hashlib
@@ -68,7 +67,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -110,6 +109,7 @@ NOT_ON_ROSTER, LATE = "not on the roster", "late"  # flags
 STOP_GRACE = 10.0  # seconds a stopped worker gets to clean up its sandbox before it is killed
 TIMEOUT_MARGIN = 60.0  # seconds beyond its cases' budget a submission gets: loading, planning, the sandbox
 SCRATCH_PREFIX = "autograder-batch-"  # the batches' scratch folders in the temp folder
+LMS_PREFIX = "autograder-lms-"  # an LMS download unpacked, in the temp folder
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 MAX_ID = 200  # bytes of a student id (a folder name): the escapes of a non-UTF-8 name can quadruple it
 
@@ -338,19 +338,6 @@ def default_timeout(limits: Limits | None = None) -> float:
     return limits.total + limits.wall + TIMEOUT_MARGIN
 
 
-@contextlib.contextmanager
-def scratch_folder() -> Iterator[str]:
-    """A folder in the temp folder for this batch's workers, locked while it runs, removed at the end.
-
-    Making it first removes what killed batches left (``cleanup.LockedFolder``).
-    """
-    folder = LockedFolder(SCRATCH_PREFIX)
-    try:
-        yield str(folder.path)
-    finally:
-        folder.remove()
-
-
 def _stop_worker(signum: int, frame: object) -> None:
     if _grading:
         raise SystemExit(f"stopped by signal {signum}")  # unwinds grade_submission: its sandbox is closed
@@ -443,14 +430,15 @@ def grade_in_parallel(
         on_done(job, status)
         return True
 
-    with scratch_folder() as scratch:
+    # The workers' temp folder, locked while the batch runs: making it removes what killed batches left.
+    with LockedFolder(SCRATCH_PREFIX) as scratch:
         try:
             while pending or running:
                 if executor is None:
                     executor = ProcessPoolExecutor(
                         max(1, min(workers, len(pending))),
                         initializer=_worker_init,
-                        initargs=(scratch, os.getpid()),
+                        initargs=(str(scratch), os.getpid()),
                         mp_context=multiprocessing.get_context("spawn"),
                     )
                 broken = False
@@ -667,9 +655,9 @@ def run_batch(
         use(assignment.folder)
     started = time.perf_counter()
     summary = Summary()
-    with tempfile.TemporaryDirectory(prefix="autograder-lms-") as work:
+    with LockedFolder(LMS_PREFIX) as work:  # the download unpacked: one a kill -9 left goes too
         if course:
-            entries = _lms_entries(src, Path(work), course, policy, summary)
+            entries = _lms_entries(src, work, course, policy, summary)
         else:
             entries = _plain_entries(src, out, policy)
         roster_ids = course.roster.ids if course and course.roster else []

@@ -149,6 +149,12 @@ class LockedFolder:
         shutil.rmtree(self.path, ignore_errors=True)
         os.close(self._lock)
 
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
     @staticmethod
     def remove_abandoned(prefix: str, parent: str | None = None) -> list[Path]:
         """Remove the folders of ``prefix`` that no live owner locks (real folders of this user only)."""

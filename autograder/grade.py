@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -32,10 +31,13 @@ from .checks import (
     reference_numerics,
     shown_warnings,
 )
+from .cleanup import LockedFolder
 from .inputs import case_seed, make_inputs, to_generators
 from .runner import InProcessRunner, Runner
 from .sandbox import Limits, Sandbox, SandboxError
 from .spec import Case, Task
+
+LOAD_PREFIX = "autograder-load-"  # the loaded submissions' folders in the temp folder
 
 
 @dataclass
@@ -275,9 +277,9 @@ def grade_submission(
     assignment = assignment or current()
     path = Path(path)
     name = submission.shown(path.name)  # a name that is not UTF-8 must not break the JSON, CSV or HTML
-    with tempfile.TemporaryDirectory(prefix="autograder-load-") as workdir:
+    with LockedFolder(LOAD_PREFIX) as workdir:  # a copy of the student's code: one a kill -9 left goes too
         try:
-            loaded = submission.load(path, Path(workdir), assignment.modules)
+            loaded = submission.load(path, workdir, assignment.modules)
         except Exception as exc:  # noqa: BLE001 - beyond SubmissionError, the last line of defence
             if isinstance(exc, submission.SubmissionError):
                 reason, also = str(exc), exc.problems

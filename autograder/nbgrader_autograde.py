@@ -45,7 +45,6 @@ import os
 import shutil
 import stat
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 
 from .assignment import current
 from .batch import GRADER_ERROR, Job, grade_in_parallel
+from .cleanup import LockedFolder
 from .grade import CaseResult, TaskResult
 from .notebook_grading import cell_feedback
 
@@ -619,7 +619,8 @@ def autograde(course_dir: Path, assignment: str, jobs: int = 2, force: bool = Fa
     started = time.perf_counter()
     course = Course(course_dir, assignment)
     summary = Summary()
-    scratch = Path(tempfile.mkdtemp(prefix="autograder-nbgrader-"))
+    scratch_folder = LockedFolder("autograder-nbgrader-")  # copies of the notebooks: a kill -9's go too
+    scratch = scratch_folder.path
     try:
         todo = []
         for student in to_grade(course, force):
@@ -652,7 +653,7 @@ def autograde(course_dir: Path, assignment: str, jobs: int = 2, force: bool = Fa
                           for student in sorted(summary.graded)}
     finally:
         course.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+        scratch_folder.remove()
     summary.seconds = time.perf_counter() - started
     return summary
 

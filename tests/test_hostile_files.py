@@ -30,7 +30,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder import batch, cli, submission
+from autograder import batch, cli, grade, submission
 from autograder.grade import grade_submission
 from tests.bugcorpus import reference_source, write_submission
 from tests.week4 import MODULES, SOLUTIONS, TOTAL_POINTS
@@ -522,3 +522,28 @@ def test_kill_9_of_a_batch_leaves_no_worker_and_the_next_run_cleans_up(tmp_path)
     (tmp_path / "nobody").mkdir()
     assert _batch(tmp_path / "nobody", tmp_path / "out2", env=env).returncode == 0
     assert not left[0].exists(), "the next batch removes the scratch folder a killed one left"
+
+
+def test_kill_9_of_a_grading_leaves_a_copy_of_the_code_that_the_next_grading_removes(tmp_path):
+    """The loaded submission's folder (a copy of the student's code) is locked while its grader lives."""
+    submission, tmp = write_submission(tmp_path / "looping"), tmp_path / "tmp"
+    with open(submission / "conv.py", "a") as conv:
+        conv.write("\n\ndef conv_output_size(*args):\n    while True:\n        pass\n")
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    command = [sys.executable, "-m", "autograder", "grade"]
+    grader = subprocess.Popen([*command, str(submission)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp.glob(f"{grade.LOAD_PREFIX}*/package/conv.py")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        grader.kill()
+        grader.wait()
+    left = list(tmp.glob(f"{grade.LOAD_PREFIX}*"))
+    assert len(left) == 1, "a killed grading cannot remove its folder itself"
+    done = subprocess.run([*command, str(write_submission(tmp_path / "ok"))], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert not left[0].exists(), "the next grading removes the folder a killed one left"

@@ -451,7 +451,7 @@ def test_a_sandbox_without_a_private_tmp_leaves_no_file_of_its_uid(tmp_path):
 
 
 def test_a_stop_signal_while_the_child_is_forked_is_not_lost(probes):
-    """A batch worker's SIGTERM raises SystemExit; raised in an at-fork hook, Python would print it and go on."""
+    """A batch worker's SIGTERM raises SystemExit: raised in an at-fork hook, Python printed it, went on."""
     script = textwrap.dedent("""
         import os, signal, sys
         from autograder.isolation import backends
