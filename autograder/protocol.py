@@ -18,6 +18,7 @@ This module runs on both sides and imports only the standard library and numpy.
 from __future__ import annotations
 
 import json
+import math
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,7 +124,7 @@ def encode(value: Any, max_bytes: int = MAX_BYTES) -> tuple[Any, list[bytes]]:
             plain = np.ndarray.view(v, np.ndarray)  # the data only: no method of a subclass runs
             if not _allowed(plain.dtype):
                 return {"t": "opaque", "type": f"ndarray of dtype {plain.dtype}", "reason": ""}
-            nbytes = int(np.prod(plain.shape, dtype=np.float64)) * plain.dtype.itemsize
+            nbytes = math.prod(plain.shape) * plain.dtype.itemsize
             if nbytes > budget[0]:
                 return {"t": "opaque", "type": f"ndarray of shape {plain.shape}", "reason": "too large"}
             budget[0] -= nbytes
@@ -139,6 +140,9 @@ def encode(value: Any, max_bytes: int = MAX_BYTES) -> tuple[Any, list[bytes]]:
         return {"t": "opaque", "type": kind.__name__, "reason": ""}
 
     return walk(value, 0), buffers
+
+
+_SCALARS = {"bool": bool, "int": int, "float": (float, int), "str": str}  # a scalar's JSON types
 
 
 def decode(header: Any, buffers: list[bytes]) -> Any:
@@ -168,7 +172,7 @@ def decode(header: Any, buffers: list[bytes]) -> Any:
             raise ProtocolError("an array names a missing or already used buffer")
         used.add(index)
         data = buffers[index]
-        if int(np.prod(shape, dtype=np.float64)) * dtype.itemsize != len(data):
+        if math.prod(shape) * dtype.itemsize != len(data):  # Python's ints: no overflow to fool it
             raise ProtocolError("array size does not match its buffer")
         return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
@@ -178,9 +182,8 @@ def decode(header: Any, buffers: list[bytes]) -> Any:
         kind = expect(expect(node, dict, "value").get("t"), str, "value type")
         if kind == "none":
             return None
-        if kind in ("bool", "int", "float", "str"):
-            allowed = {"bool": bool, "int": int, "float": (float, int), "str": str}[kind]
-            value = expect(node.get("v"), allowed, kind)
+        if kind in _SCALARS:
+            value = expect(node.get("v"), _SCALARS[kind], kind)
             return float(value) if kind == "float" else value
         if kind == "handle":
             return Handle(expect(node.get("id"), int, "handle"))
