@@ -19,10 +19,13 @@ bubblewrap:
 	@command -v bwrap >/dev/null || echo "note: no bubblewrap: student code will run with rlimits only" \
 	  "(sudo apt-get install bubblewrap; see README, What is isolated)"
 
+# The grader's bytecode is compiled as pip does for a wheel (an editable install does not): every
+# command and batch worker then starts without compiling it, PYTHONDONTWRITEBYTECODE or not.
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[nbgrader,dev]'
+	$(BIN)/python -m compileall -q autograder solutions week4 >/dev/null
 	touch $(STAMP)
 
 demo: $(STAMP) bubblewrap
