@@ -31,10 +31,10 @@ import numpy as np
 from . import gradcheck
 from .assignment import Assignment, current
 from .hints import Clue, diagnose, explain_error, why_invalid, wrong_form
-from .inputs import Seed, describe, to_generators
+from .inputs import describe, to_generators
 from .protocol import Opaque
 from .runner import Outcome, Runner
-from .spec import Case, Task
+from .spec import Case, Seed, Task
 
 if TYPE_CHECKING:
     from .child import StudentError

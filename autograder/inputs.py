@@ -1,55 +1,22 @@
-"""What a case feeds a function: argument specs, made into arrays from a seed.
+"""What a case feeds a function: its argument specs (``spec.Rand``, ``Ints``, ``Seed``) made into arrays.
 
 A case names its arguments in the order of the function's signature; each is a
-literal (an int, a float, a string) or one of the specs below. Every case draws
-its arrays from its own seed, so the same case always sees the same numbers.
+literal (an int, a float, a string) or a spec. Every case draws its arrays from
+its own seed, so the same case always sees the same numbers.
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .protocol import SeedArg, map_leaves
+from .spec import Ints, Rand, Seed
 
-
-@dataclass(frozen=True)
-class Rand:
-    """A float64 array of independent normal values (continuous: no ties for max-pool)."""
-
-    shape: tuple[int, ...]
-    scale: float = 1.0
-
-    def make(self, rng: np.random.Generator) -> np.ndarray:
-        return self.scale * rng.standard_normal(self.shape)
-
-
-@dataclass(frozen=True)
-class Ints:
-    """An int64 array of indices drawn uniformly from [0, high)."""
-
-    shape: tuple[int, ...]
-    high: int
-
-    def make(self, rng: np.random.Generator) -> np.ndarray:
-        return rng.integers(0, self.high, self.shape)
-
-
-@dataclass(frozen=True)
-class Seed:
-    """A ``numpy.random.Generator`` seeded with ``seed``, made anew for every call.
-
-    ``skip``: the numbers it has drawn before the call (the same seed in another state).
-    """
-
-    seed: int
-    skip: int = 0
-
-    def make(self, rng: np.random.Generator) -> Seed:
-        return self
+# The specs are spec's; tasks.py files written against this module import them from here too.
+__all__ = ["Ints", "Rand", "Seed", "case_seed", "describe", "make_inputs", "to_generators"]
 
 
 def case_seed(task: str, index: int) -> int:

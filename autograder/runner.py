@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .child import Executor, StudentError
-from .inputs import Seed
 from .protocol import ProtocolError, SeedArg, decode, encode, map_leaves
+from .spec import Seed
 
 
 @dataclass

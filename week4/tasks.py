@@ -21,8 +21,7 @@ then add its Task here.
 
 from __future__ import annotations
 
-from autograder.inputs import Ints, Rand, Seed
-from autograder.spec import Case, Task
+from autograder.spec import Case, Ints, Rand, Seed, Task
 
 
 def _conv(x, w, stride, pad, label="", public=False, raises=None) -> Case:

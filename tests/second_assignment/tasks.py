@@ -1,7 +1,6 @@
 """The graded tasks of the ReLU practice: 2 functions, 10 points."""
 
-from autograder.inputs import Rand
-from autograder.spec import Case, Task
+from autograder.spec import Case, Rand, Task
 
 
 def _x(n: int, d: int, public: bool = False) -> Case:
