@@ -39,8 +39,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .assignment import current
-from .grade import unimportable_modules
-from .report import GRADED, STAMP, templates
+from .report import GRADED, STAMP, templates, unimportable_modules
 
 TOP_FAILURES = 5  # failure groups shown per task
 _SENTENCE_END = re.compile(r"[.;](?:\s|$)")

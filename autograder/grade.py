@@ -325,11 +325,3 @@ def module_problems(package_dir: Path, results: list[TaskResult]) -> list[str]:
             problems[module] = failures[0][2]
     return [f"{module}.py does not import ({why}): every {module}.* task scores 0"
             for module, why in problems.items()]
-
-
-_UNIMPORTABLE = re.compile(r"(\w+)\.py does not import \(")
-
-
-def unimportable_modules(problems: list[str]) -> set[str]:
-    """The modules that ``module_problems`` reported as not importing."""
-    return {match[1] for problem in problems if (match := _UNIMPORTABLE.match(problem))}

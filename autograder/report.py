@@ -9,6 +9,7 @@ arrays, only shapes and the size of the error.
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -20,6 +21,14 @@ from rich.table import Table
 STAMP = "batch"
 GRADED, NOT_GRADED, GRADER_ERROR = "graded", "not graded", "grader error"
 NOT_SUBMITTED = "not submitted"  # a roster student with no submission in the download
+
+_UNIMPORTABLE = re.compile(r"(\w+)\.py does not import \(")  # the words of grade.module_problems
+
+
+def unimportable_modules(problems: list[str]) -> set[str]:
+    """The modules that ``grade.module_problems`` reported as not importing."""
+    return {match[1] for problem in problems if (match := _UNIMPORTABLE.match(problem))}
+
 
 if TYPE_CHECKING:  # the grading stack (numpy, the sandbox) is not needed to write feedback
     import jinja2
@@ -93,8 +102,6 @@ def _sections(result: GradeResult) -> list[tuple[TaskResult, str, list[CaseResul
     A module that does not import is one problem of the submission: each of its tasks says so
     in one line instead of repeating it for every case. Empty when nothing could be graded.
     """
-    from .grade import unimportable_modules  # see the imports above
-
     if not any(task.cases for task in result.tasks):
         return []
     unimportable = unimportable_modules(result.problems)
