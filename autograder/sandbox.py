@@ -7,7 +7,7 @@ numerical gradients and judges. Values cross two pipes in the ``protocol``
 format (plain arrays, never a pickle, size-capped); what the child prints goes
 to a file, read back capped as the student's output, never as a result.
 
-Three ways to isolate it, the strongest the platform allows (``backends()``;
+Three ways to isolate it, the strongest the platform allows (``isolation.backends()``;
 every result's ``isolation`` record says which one ran and what it applied):
 
 ``bubblewrap``
@@ -30,7 +30,7 @@ every result's ``isolation`` record says which one ran and what it applied):
     folders are readable by that uid only. It sees every file the world may read.
 ``rlimits`` (no root, no bubblewrap: macOS, a locked-down Linux)
     The child runs as the grader's user with the resource limits only: it can
-    read and write what the grader can. ``warning()`` says so on stderr; grade
+    read and write what the grader can. ``isolation.warning()`` says so on stderr; grade
     untrusted code as root or with bubblewrap (``--require-isolation`` refuses).
 
 Always: rlimits (CPU time and address space per process, file size, open files,
