@@ -489,9 +489,14 @@ class Sandbox:
             )
         except TimeoutError:
             self._stop()
-            why = (f"the call did not finish within {limit:.3g} s, its time limit ({self.limits.factor:g} "
-                   f"times the reference's time, at least {self.limits.floor:g} s), and was stopped: an "
-                   "endless loop, or far too slow")
+            if request["op"] == "import":
+                why = (f"its import did not finish within {limit:.3g} s, the time limit of an import (at "
+                       f"least {IMPORT_LIMIT:g} s), and was stopped: an endless loop at the module's top "
+                       "level, or far too slow")
+            else:
+                why = (f"the call did not finish within {limit:.3g} s, its time limit "
+                       f"({self.limits.factor:g} times the reference's time, at least {self.limits.floor:g} "
+                       "s), and was stopped: an endless loop, or far too slow")
             outcome = Outcome(error=StudentError("Timeout", why))
         except (EOFError, OSError):
             outcome = Outcome(error=self._death())

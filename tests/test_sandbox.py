@@ -331,7 +331,8 @@ def test_a_crash_costs_a_worker_not_the_child(probes, backend):
 def test_a_module_whose_import_times_out_fails_at_once_afterwards(probes, backend):
     (probes / "slow.py").write_text("import time\ntime.sleep(60)\ndef f():\n    return 1\n")
     with sandbox(probes, backend, wall=1.0) as box:
-        assert "slow.py could not be imported: the call did not finish" in error_of(box.call("slow.f", []))
+        assert ("slow.py could not be imported: its import did not finish within 5 s, the time limit of an "
+                "import") in error_of(box.call("slow.f", []))
         box.release()
         started = time.monotonic()
         assert "slow.py could not be imported" in error_of(box.call("slow.f", []))

@@ -2,5 +2,5 @@
 
 MODULE = "dropout"
 TASK = "dropout.*"
-REASON = r"could not be imported: the call did not finish within"
+REASON = r"could not be imported: its import did not finish within"
 AT_IMPORT = "import time\ntime.sleep(3600)\n"
