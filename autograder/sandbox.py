@@ -490,9 +490,8 @@ class Sandbox:
         except TimeoutError:
             self._stop()
             if request["op"] == "import":
-                why = (f"its import did not finish within {limit:.3g} s, the time limit of an import (at "
-                       f"least {IMPORT_LIMIT:g} s), and was stopped: an endless loop at the module's top "
-                       "level, or far too slow")
+                why = (f"its import did not finish within {limit:.3g} s, the time limit of an import, and "
+                       "was stopped: an endless loop at the module's top level, or far too slow")
             else:
                 why = (f"the call did not finish within {limit:.3g} s, its time limit "
                        f"({self.limits.factor:g} times the reference's time, at least {self.limits.floor:g} "
