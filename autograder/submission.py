@@ -475,20 +475,20 @@ def _needed(node: ast.Import | ast.ImportFrom, used: set[str]) -> bool:
     return any(a.name == "*" or (a.asname or a.name.split(".")[0]) in used for a in node.names)
 
 
-def _text_of(lines: list[str], node: ast.stmt) -> str:
-    """A top-level statement as the student wrote it, from its cell's ``lines``.
+def statement_text(lines: list[str], node: ast.stmt) -> str:
+    """A top-level statement as it was written, from the ``lines`` of the source ast parsed.
 
     A definition owns its lines, its decorators' included (no statement can share
     them); a simple statement may share its line (``import numpy as np; x = 1``),
     so it is cut at its columns, which ast counts in UTF-8 bytes.
     """
-    if isinstance(node, ast.FunctionDef | ast.ClassDef):
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         return "\n".join(lines[first - 1:node.end_lineno])
     span = lines[node.lineno - 1:node.end_lineno]
-    last = span[-1].encode()[:node.end_col_offset].decode()
-    span = [*span[:-1], last] if len(span) > 1 else [last]
-    return "\n".join([span[0].encode()[node.col_offset:].decode(), *span[1:]])
+    span[-1] = span[-1].encode()[:node.end_col_offset].decode()
+    span[0] = span[0].encode()[node.col_offset:].decode()
+    return "\n".join(span)
 
 
 def _definitions(file: File, problems: list[str], not_imported: frozenset[str]
@@ -511,7 +511,8 @@ def _definitions(file: File, problems: list[str], not_imported: frozenset[str]
             problems.append(f"{where}: {exc}; that cell was skipped")
             continue
         lines = text.split("\n")
-        found += [(where, node, _text_of(lines, node)) for node in tree.body if _keep(node, not_imported)]
+        found += [(where, node, statement_text(lines, node))
+                  for node in tree.body if _keep(node, not_imported)]
     return found
 
 

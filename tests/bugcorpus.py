@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.stubs import BEGIN, END
+from autograder.submission import statement_text
 from tests.week4 import MODULES, SOLUTIONS
 
 BUGS_DIR = Path(__file__).resolve().parent / "bugs"
@@ -52,12 +53,6 @@ def _is_metadata(node: ast.stmt) -> bool:
     return isinstance(node, ast.Assign) and bool({getattr(t, "id", None) for t in node.targets} & METADATA)
 
 
-def _source(lines: list[str], node: ast.stmt) -> str:
-    """A statement's lines, its decorators included."""
-    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-    return "\n".join(lines[first - 1 : node.end_lineno])
-
-
 def load_bug(path: Path) -> Bug:
     source = path.read_text()
     tree = ast.parse(source)
@@ -75,7 +70,7 @@ def load_bug(path: Path) -> Bug:
         also=tuple(_constant(tree, "ALSO", ())),
         description=(ast.get_docstring(tree) or "").strip(),
         functions=functions,
-        module_state="\n".join(_source(lines, node) for node in tree.body[1:]  # after the docstring
+        module_state="\n".join(statement_text(lines, node) for node in tree.body[1:]  # after the docstring
                                 if not isinstance(node, ast.FunctionDef) and not _is_metadata(node)),
     )
 
