@@ -619,41 +619,40 @@ def autograde(course_dir: Path, assignment: str, jobs: int = 2, force: bool = Fa
     started = time.perf_counter()
     course = Course(course_dir, assignment)
     summary = Summary()
-    scratch_folder = LockedFolder("autograder-nbgrader-")  # copies of the notebooks: a kill -9's go too
-    scratch = scratch_folder.path
-    try:
-        todo = []
-        for student in to_grade(course, force):
-            try:
-                course.timestamp(course.submitted(student))  # not graded in vain: the time is read at the end
-                sanitize(course, student, scratch / "notebooks" / student)
-            except Exception as exc:  # noqa: BLE001 - nbgrader fails on the same notebook: say why, go on
-                summary.failed[student] = f"nbgrader cannot read the submission ({why(exc)})"
-                continue
-            todo.append(Job(student, scratch / "notebooks" / student, scratch / "results" / student,
-                            {"student": student}))
+    with LockedFolder("autograder-nbgrader-") as scratch:  # copies of the notebooks: a kill -9's go too
+        try:
+            todo = []
+            for student in to_grade(course, force):
+                try:
+                    # not graded in vain: the time is read at the end
+                    course.timestamp(course.submitted(student))
+                    sanitize(course, student, scratch / "notebooks" / student)
+                except Exception as exc:  # noqa: BLE001 - nbgrader fails on the same notebook: say why, go on
+                    summary.failed[student] = f"nbgrader cannot read the submission ({why(exc)})"
+                    continue
+                todo.append(Job(student, scratch / "notebooks" / student, scratch / "results" / student,
+                                {"student": student}))
 
-        def record(job: Job, status: str) -> None:
-            """Write a student's grades as soon as they are graded, while the workers grade the next."""
-            try:
-                result = json.loads((job.folder / "result.json").read_text())
-                write_student(course, job.student, job.path, result, for_review=status == GRADER_ERROR)
-            except Exception as exc:  # noqa: BLE001 - one student's failure is that student's row
-                summary.failed[job.student] = f"not written to the gradebook ({why(exc)})"
-                return
-            if status == GRADER_ERROR:
-                summary.grader_errors.append(job.student)
-            summary.graded.append(job.student)
+            def record(job: Job, status: str) -> None:
+                """Write a student's grades as soon as they are graded, while the workers grade the next."""
+                try:
+                    result = json.loads((job.folder / "result.json").read_text())
+                    write_student(course, job.student, job.path, result, for_review=status == GRADER_ERROR)
+                except Exception as exc:  # noqa: BLE001 - one student's failure is that student's row
+                    summary.failed[job.student] = f"not written to the gradebook ({why(exc)})"
+                    return
+                if status == GRADER_ERROR:
+                    summary.grader_errors.append(job.student)
+                summary.graded.append(job.student)
 
-        with warnings.catch_warnings():
-            # nbgrader's add_submission makes SQLAlchemy 2 warn at every new submission (nbgrader's too)
-            warnings.filterwarnings("ignore", message=".* not in session", category=SAWarning)
-            grade_in_parallel(todo, jobs, record)
-        summary.totals = {student: course.gradebook.find_submission(assignment, student).score
-                          for student in sorted(summary.graded)}
-    finally:
-        course.close()
-        scratch_folder.remove()
+            with warnings.catch_warnings():
+                # nbgrader's add_submission makes SQLAlchemy 2 warn at every new submission (nbgrader's too)
+                warnings.filterwarnings("ignore", message=".* not in session", category=SAWarning)
+                grade_in_parallel(todo, jobs, record)
+            summary.totals = {student: course.gradebook.find_submission(assignment, student).score
+                              for student in sorted(summary.graded)}
+        finally:
+            course.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
