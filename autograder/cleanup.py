@@ -15,6 +15,7 @@ import shutil
 import signal
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,13 +69,13 @@ def descendants(table: dict[int, Proc], root: int) -> set[int]:
     return found
 
 
-def freeze_and_kill(select: Callable[[dict[int, Proc]], set[int]]) -> None:
+def freeze_and_kill(select: Callable[[dict[int, Proc]], set[int]]) -> set[int]:
     """SIGKILL every live process that ``select`` picks, until it picks none that is not stopped.
 
     Each round stops what it finds before looking again, so a stopped process
     cannot fork while the others are found; one forked between two rounds is
     picked by the next. Ends when a round finds nothing new: everything picked
-    is stopped, and all of it is then killed.
+    is stopped, and all of it is then killed. Returns the pids killed (for ``reap``).
     """
     stopped: set[int] = set()
     while True:
@@ -87,6 +88,7 @@ def freeze_and_kill(select: Callable[[dict[int, Proc]], set[int]]) -> None:
         stopped |= new
     for pid in stopped:
         _signal(pid, signal.SIGKILL)
+    return stopped
 
 
 def _signal(pid: int, sig: int) -> None:
@@ -96,34 +98,84 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def kill_tree(root: int, include_root: bool) -> None:
+def kill_tree(root: int, include_root: bool) -> set[int]:
     """Kill every descendant of ``root`` (a subreaper keeps the detached ones among them)."""
-    freeze_and_kill(lambda table:
-                    descendants(table, root) | ({root} & table.keys() if include_root else set()))
+    return freeze_and_kill(lambda table:
+                           descendants(table, root) | ({root} & table.keys() if include_root else set()))
 
 
-def kill_namespace(launcher: int) -> None:
+def children_of(pid: int) -> set[int]:
+    """The children of ``pid`` as /proc lists them (empty where it does not, or ``pid`` is gone)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", "rb") as f:
+            return {int(child) for child in f.read().split()}
+    except OSError:
+        return set()
+
+
+def kill_namespace(launcher: int, inits: set[int] = frozenset()) -> set[int]:
     """Kill every process of the pid namespace whose init is ``launcher``'s child (bubblewrap's).
 
     When a namespace's init dies, the kernel kills every other process in it, and none can
     be born into it after: one signal, where ``kill_tree`` walks /proc. The launcher ends
-    once its init has, and the init once everything in the namespace has. Where the init is
-    not there (yet), or /proc does not list children, ``kill_tree`` does it.
+    once its init has, and the init once everything in the namespace has, reaping them.
+    ``inits``: the inits seen earlier (the launcher may have ended and left its init behind).
+    Where no init is known, or /proc does not list children, ``kill_tree`` does it. Returns
+    the pids signalled.
     """
-    try:
-        with open(f"/proc/{launcher}/task/{launcher}/children", "rb") as f:
-            inits = [int(pid) for pid in f.read().split()]
-    except OSError:
-        inits = []
-    if not inits:
-        kill_tree(launcher, include_root=True)
+    inits = set(inits) | children_of(launcher)
+    killed = set() if inits else kill_tree(launcher, include_root=True)
     for pid in inits:
         _signal(pid, signal.SIGKILL)
+    return killed | inits
 
 
-def kill_user(uid: int) -> None:
+def kill_user(uid: int) -> set[int]:
     """Kill every process of ``uid``, wherever it went (as root, for the sandbox's own uid only)."""
-    freeze_and_kill(lambda table: {pid for pid, proc in table.items() if uid in proc.uids})
+    return freeze_and_kill(lambda table: {pid for pid, proc in table.items() if uid in proc.uids})
+
+
+PR_SET_CHILD_SUBREAPER = 36
+_subreaper: list[bool] = []  # whether this process is one (decided once)
+
+
+def become_subreaper() -> bool:
+    """Make the orphans of what this process starts its own children, not pid 1's (Linux).
+
+    bubblewrap's launcher may end before the namespace's init it started; that init is then
+    an orphan, and a container's pid 1 need not reap orphans: its zombie would stay, counted
+    against the sandbox cgroup's process limit, until no sandbox could fork. As a subreaper
+    the grader gets it back, and ``reap`` waits for it.
+    """
+    if not _subreaper:
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            _subreaper.append(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+        except (OSError, AttributeError):  # no prctl: not Linux
+            _subreaper.append(False)
+    return _subreaper[0]
+
+
+def reap(pids: Iterable[int], seconds: float = 1.0) -> None:
+    """Wait for each of ``pids`` (killed processes) that is or becomes this subreaper's child.
+
+    A killed process is handed to the subreaper once its parent has ended too, which may
+    take a moment: each pid is tried until it is reaped, or /proc no longer has it (its own
+    parent reaped it), or ``seconds`` have passed.
+    """
+    left = set(pids) if become_subreaper() else set()
+    deadline = time.monotonic() + seconds
+    while left:
+        for pid in list(left):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    left.discard(pid)
+            except ChildProcessError:  # not ours (yet)
+                if not os.path.exists(f"/proc/{pid}"):
+                    left.discard(pid)
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.001)
 
 
 # --- folders of graders that were killed ----------------------------------------------------------

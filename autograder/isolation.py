@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assignment import current
-from .cleanup import LockedFolder
+from .cleanup import LockedFolder, become_subreaper, reap
 
 HERE = Path(__file__).resolve().parent
 STUDENT_PACKAGES = ("numpy", "scipy")  # what a submission may import besides the standard library
@@ -78,8 +79,7 @@ def backends() -> dict[str, str]:
             # The command of a real child, but for what it runs: whether the namespaces and binds work.
             command = bwrap_command(probe.path, Limits(), python_args=[])
             command[command.index("--") + 1:] = [shutil.which("true", path="/usr/bin:/bin") or "true"]
-            run = subprocess.run(command, capture_output=True, text=True, timeout=STARTUP,
-                                 stdin=subprocess.DEVNULL)
+            run = _run_reaped(command)
             if run.returncode == 0:
                 found["bubblewrap"] = "an empty root with only what the child needs, new namespaces"
             else:
@@ -92,6 +92,30 @@ def backends() -> dict[str, str]:
         found["own-uid"] = "a uid of its own, no groups, no_new_privs: it reads what the world may read"
     found["rlimits"] = "resource limits only: it runs as the grader's user"
     return found
+
+
+def _run_reaped(command: list[str]) -> subprocess.CompletedProcess:
+    """Run a bubblewrap command to its end, and reap the namespace init it leaves behind.
+
+    bubblewrap's launcher exits as soon as its init reports the command's status, before
+    the init itself has ended: the init is then an orphan. ``--info-fd`` tells its pid, so
+    that this process (a subreaper: ``cleanup.become_subreaper``) can wait for it.
+    """
+    become_subreaper()
+    info_read, info_write = os.pipe()
+    command = [command[0], "--info-fd", str(info_write), *command[1:]]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=STARTUP,
+                             stdin=subprocess.DEVNULL, pass_fds=(info_write,))
+    finally:
+        os.close(info_write)
+        with os.fdopen(info_read, "rb") as info:
+            text = info.read(4096)
+    try:
+        reap([int(json.loads(text)["child-pid"])])
+    except (ValueError, KeyError, TypeError):  # it did not start: nothing to reap
+        pass
+    return run
 
 
 def best_backend() -> str:

@@ -71,12 +71,15 @@ from typing import Any
 from .child import StudentError, describe_end
 from .cleanup import (
     LockedFolder,
+    become_subreaper,
+    children_of,
     clear_ipc,
     flock,
     kill_namespace,
     kill_tree,
     kill_user,
     processes,
+    reap,
     remove_files_of,
 )
 from .isolation import (
@@ -152,13 +155,21 @@ def _has_name(uid: int) -> bool:
 
 
 class _Cgroup:
-    """Memory and process caps for everything a sandbox runs (root, cgroup v2 or v1); absent elsewhere."""
+    """Memory and process caps for everything a sandbox runs (root, cgroup v2 or v1); absent elsewhere.
+
+    Each cgroup is held by a lock in ``UID_LOCKS`` for its sandbox's life, taken before the
+    cgroup is made: a cgroup whose lock nobody holds was left by a grader that was killed,
+    and the next sandbox removes it.
+    """
 
     V2 = Path("/sys/fs/cgroup")
     V1 = {"memory": Path("/sys/fs/cgroup/memory"), "pids": Path("/sys/fs/cgroup/pids")}
 
     def __init__(self, name: str, memory: int, tasks: int) -> None:
+        self.name = name
         self.folders: list[Path] = []
+        self.caps: dict[str, int] | None = None  # what was applied, for the result's isolation record
+        self._lock: int | None = None
         if os.geteuid() != 0:
             return
         controllers = (self.V2 / "cgroup.subtree_control")
@@ -170,15 +181,51 @@ class _Cgroup:
                         self.V1["pids"] / name: {"pids.max": tasks}}
         else:
             return
+        bases = {folder.parent for folder in settings}
         try:
+            for base in bases:
+                self._remove_abandoned(base)
+            self._lock = self._hold(name)
+            if self._lock is None:
+                raise OSError(f"the cgroup {name} is another sandbox's")
             for folder, values in settings.items():
                 folder.mkdir()
                 self.folders.append(folder)
                 for key, value in values.items():
                     with contextlib.suppress(FileNotFoundError):  # memory.swap.max: only with swap accounting
                         (folder / key).write_text(str(value))
+            self.caps = {"memory": memory, "tasks": tasks}
         except OSError:  # not ours to make here (a container): the rlimits remain
             self.remove()
+
+    @staticmethod
+    def _hold(name: str) -> int | None:
+        """The lock of the cgroup ``name``, held; None when another process holds it."""
+        UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+        lock = os.open(UID_LOCKS / f"cgroup-{name}", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        if flock(lock, blocking=False):
+            return lock
+        os.close(lock)
+        return None
+
+    @classmethod
+    def _remove_abandoned(cls, base: Path) -> None:
+        """Remove the sandbox cgroups under ``base`` that no live sandbox holds.
+
+        What ran in them died with its grader (``--die-with-parent``, or the uid's sweep), so
+        they are empty: one that still holds a process is not removed (the kernel refuses).
+        """
+        for folder in base.glob(f"{PREFIX}*"):
+            lock = cls._hold(folder.name)
+            if lock is None:  # a live sandbox's
+                continue
+            try:
+                folder.rmdir()
+                (UID_LOCKS / f"cgroup-{folder.name}").unlink(missing_ok=True)
+            except OSError:
+                pass
+            finally:
+                os.close(lock)
 
     def join(self) -> None:
         """Move the calling process (and so all it starts) into the cgroup."""
@@ -189,6 +236,11 @@ class _Cgroup:
         for folder in self.folders:
             with contextlib.suppress(OSError):
                 folder.rmdir()
+        if self._lock is not None:
+            if not any(folder.exists() for folder in self.folders):  # else the next sandbox removes it
+                (UID_LOCKS / f"cgroup-{self.name}").unlink(missing_ok=True)
+            os.close(self._lock)
+            self._lock = None
         self.folders = []
 
 
@@ -288,10 +340,12 @@ class Sandbox:
         if self.backend not in backends():
             raise SandboxError(f"the {self.backend} sandbox is not available here")
         self.process: subprocess.Popen | None = None
+        self._inits: set[int] = set()  # bubblewrap's namespace init: it may outlive its launcher
         self.root: LockedFolder | None = None
         self.cgroup: _Cgroup | None = None
         self.starts = 0
         as_root = os.geteuid() == 0
+        become_subreaper()  # whatever the sandbox leaves orphaned comes back here to be reaped
         self.uid, self._uid_lock = _claim_uid() if as_root and self.backend != "rlimits" else (None, None)
         try:
             self.root = LockedFolder(PREFIX)
@@ -417,6 +471,8 @@ class Sandbox:
             hello = decode(*read_message(_DeadlineReader(self._responses, time.monotonic() + STARTUP)))
             self._hello = hello["ready"]
             self._ready = True
+            if self.backend == "bubblewrap":
+                self._inits = children_of(self.process.pid)
         except BaseException as exc:
             why = self._read_output().strip() or type(exc).__name__
             self._stop()
@@ -430,17 +486,23 @@ class Sandbox:
             process, self.process = self.process, None
             if process is None:
                 return
+            ended = process.poll() is not None  # its pid may be another process's by now
             if self.backend == "bubblewrap":  # its pid namespace: bubblewrap ends once all of it has
-                kill_namespace(process.pid)
+                killed = kill_namespace(process.pid, self._inits) if not ended else self._inits
+                for init in killed if ended else ():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(init, signal.SIGKILL)  # ours to reap (a subreaper's): no other pid has it
             elif self.uid is not None:
-                kill_user(self.uid)  # every process of the sandbox's uid, wherever it went
+                killed = kill_user(self.uid)  # every process of the sandbox's uid, wherever it went
             else:
-                kill_tree(process.pid, include_root=True)
+                killed = kill_tree(process.pid, include_root=True) if not ended else set()
             try:
                 process.wait(timeout=STARTUP)
             except subprocess.TimeoutExpired:  # not expected: its group goes
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+            reap(killed - {process.pid})  # a zombie would count against the cgroup's process limit
+            self._inits = set()
             self._release_files()
         self._imported.clear()
         self._in_case = self._forget = False
@@ -583,8 +645,8 @@ class Sandbox:
         }
         if self.backend == "bubblewrap":
             record["namespaces"] = ["mount", "pid", "ipc", "network", "uts"] + ([] if self.uid else ["user"])
-        if self.cgroup and self.cgroup.folders:
-            record["cgroup"] = {"memory": self.limits.case_memory, "tasks": self.limits.processes + 2}
+        if self.cgroup is not None and self.cgroup.caps:  # kept after close() removed the cgroup
+            record["cgroup"] = dict(self.cgroup.caps)
         record.update(self._hello)
         record["user"] = {**self._hello.get("user", {}), "own_uid": self.uid is not None}
         return {**record, "limits": asdict(self.limits), "child_starts": self.starts}

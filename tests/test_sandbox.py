@@ -31,6 +31,11 @@ AS_ROOT = os.geteuid() == 0
 
 
 BWRAP = "bubblewrap" in backends()
+# Where a root grader can make cgroups with memory and process controllers (v2, or v1's two hierarchies).
+CGROUPS = AS_ROOT and (
+    {"memory", "pids"} <= set(Path("/sys/fs/cgroup/cgroup.subtree_control").read_text().split())
+    if Path("/sys/fs/cgroup/cgroup.subtree_control").is_file()
+    else all(Path(f"/sys/fs/cgroup/{name}").is_dir() for name in ("memory", "pids")))
 needs_root = pytest.mark.skipif(not AS_ROOT, reason="the child has a uid of its own only under a root grader")
 needs_bwrap = pytest.mark.skipif(not BWRAP, reason="bubblewrap does not run here (see test_bubblewrap_runs)")
 # Every backend this platform runs: the limits and the per-case workers must hold in each.
@@ -374,7 +379,8 @@ from pathlib import Path
 from autograder.sandbox import Limits, Sandbox
 box = Sandbox(sys.argv[1], Limits(wall=600), sys.argv[2])
 box.call("probes.echo", [1])
-print(json.dumps({"uid": box.uid, "folder": str(box.root.path)}), flush=True)
+cgroups = [str(folder) for folder in box.cgroup.folders]
+print(json.dumps({"uid": box.uid, "folder": str(box.root.path), "cgroups": cgroups}), flush=True)
 box.call("probes.spin", [])
 """
 
@@ -400,10 +406,23 @@ def test_nothing_outlives_a_grader_killed_with_kill_9(probes, tmp_path_factory, 
         time.sleep(0.1)
     assert left() == [], "the sandbox's processes outlived their grader"
     assert Path(started["folder"]).exists(), "a killed grader cannot remove its folder itself"
+    cgroups = [Path(folder) for folder in started["cgroups"]]
+    assert all(folder.exists() for folder in cgroups), "nor its cgroup"
+    assert bool(cgroups) == CGROUPS, "as root, where the controllers are, every sandbox has a cgroup"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("tempfile.tempdir", str(scratch))
         Sandbox(probes, Limits(), backend).close()
     assert not Path(started["folder"]).exists(), "the next sandbox removes what the killed one left"
+    assert not any(folder.exists() for folder in cgroups), "... and its cgroup, wherever the next one runs"
+
+
+def test_the_isolation_record_says_which_cgroup_capped_the_run_after_it_ended(probes):
+    box = sandbox(probes)
+    assert box.call("probes.echo", [1]).value == 1
+    box.close()
+    cgroup = box.isolation()["cgroup"]
+    applied = {"memory": box.limits.case_memory, "tasks": box.limits.processes + 2}
+    assert cgroup == (applied if CGROUPS else None)
 
 
 def _cmdline(pid: int) -> bytes:
