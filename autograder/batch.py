@@ -327,10 +327,10 @@ def record_grader_error(job: Job, why: str) -> str:
 def default_timeout(limits: Limits | None = None) -> float:
     """Seconds one submission may take in its worker before it costs its student a row.
 
-    Its cases' budget (``Limits.total``: cases not started by then fail at once), the
-    call still running at that moment (one ``Limits.wall``), and ``TIMEOUT_MARGIN`` for
-    loading, planning the cases and starting and stopping the sandbox. Only a grader
-    or a sandbox that fails to enforce its own limits can reach it.
+    Its budget (``Limits.total``: every import and call of its student code ends by then),
+    one ``Limits.wall`` to spare, and ``TIMEOUT_MARGIN`` for loading, planning the cases and
+    starting and stopping the sandbox. Only a grader or a sandbox that fails to enforce its
+    own limits can reach it.
     """
     from .isolation import Limits
 

@@ -177,29 +177,33 @@ def run_plan(
     """Judge every planned case; a task scores the share of its cases passed times its points.
 
     Each case's calls get ``call_limit`` (from the reference's time on the case). The
-    submission's total time (``limits.total``) is shared out among the tasks: a task that
-    has used its share starts no more cases (they fail with that reason), so a function
-    that is far too slow costs its own tasks, never the tasks after it.
+    submission's total time (``limits.total``: imports, calls and restarts, all of it) is
+    shared out among the tasks: each task's calls end by its deadline, its share of the time
+    that is left when it starts (a task that needs less leaves the rest to the tasks after
+    it). So a function that is far too slow, or slow just under every limit, costs its own
+    tasks, never the tasks after it, and the submission ends within ``limits.total``.
     """
     limits = limits or Limits()
-    share = limits.total / max(1, len(plan))
+    end = time.monotonic() + limits.total
     results = []
     for number, (task, planned_cases) in enumerate(plan):
-        cases, spent = [], 0.0
+        share = max(0.0, end - time.monotonic()) / (len(plan) - number)
+        deadline = time.monotonic() + share
+        runner.set_deadline(deadline, f"{task.name}'s share of the submission's time ({share:.0f} s)")
+        cases = []
         for planned in planned_cases:
-            if spent >= share:
+            if time.monotonic() >= deadline:
                 cases.append(CaseResult(planned.case.label, planned.case.public, False,
                                         f"not run: {task.name} used up its {share:.0f} s share of the "
                                         "submission's time (its calls kept running into their time limit)"))
                 continue
-            started = time.monotonic()
             runner.limit_calls(call_limit(limits, planned.seconds))
             context = Context(runner, reference, gradcheck, numerics=planned.numeric)
             cases.append(judge_case(context, task, planned))
-            spent += time.monotonic() - started
         if number + 1 == len(plan) or plan[number + 1][0].module != task.module:
             runner.release()  # every module's tasks start with a fresh worker
         results.append(score_task(task, len(cases), cases))
+    runner.set_deadline(None)
     return results
 
 

@@ -39,6 +39,10 @@ class Runner(Protocol):
     def limit_calls(self, seconds: float) -> None:
         """The wall-clock limit of each call from now on."""
 
+    def set_deadline(self, deadline: float | None, why: str = "") -> None:
+        """Every call from now on ends by ``deadline`` (``time.monotonic()``), imports included;
+        ``why`` says whose time it is in a stopped call's message. None: no deadline."""
+
     def close(self) -> None: ...
 
 
@@ -89,6 +93,9 @@ class InProcessRunner:
 
     def limit_calls(self, seconds: float) -> None:
         """No limit in-process: the student's own machine, the student's own code."""
+
+    def set_deadline(self, deadline: float | None, why: str = "") -> None:
+        """No deadline in-process either."""
 
     def close(self) -> None:
         self.executor.drop()

@@ -364,6 +364,9 @@ class Sandbox:
         self._broken: dict[str, StudentError] = {}  # modules whose import timed out or crashed
         self._timeouts: Counter[str] = Counter()  # functions that ran out of time, how often
         self._call_limit = limits.wall
+        self._deadline: float | None = None  # every call ends by it (run_plan: the task's share of the time)
+        self._deadline_why = ""
+        self._cut = False  # the last request ran out of the deadline's time, not of its own limit
         self._in_case = False
         self._forget = False  # the worker must forget the last case's kept objects before its next call
         self._ready = False
@@ -544,6 +547,13 @@ class Sandbox:
             self._await_ready()
         self._in_case = True
         deadline = time.monotonic() + limit
+        cut = self._deadline is not None and self._deadline < deadline  # the budget ends first
+        self._cut = False  # whether this request's time ran out with the budget, not its own limit
+        if cut:
+            deadline = self._deadline
+            if deadline <= time.monotonic():
+                self._cut = True
+                return Outcome(error=StudentError("Timeout", f"not run: {self._deadline_why} is used up"))
         try:
             write_message(_DeadlineWriter(self._requests, deadline), *encode(request))
             outcome = outcome_from(
@@ -551,7 +561,11 @@ class Sandbox:
             )
         except TimeoutError:
             self._stop()
-            if request["op"] == "import":
+            self._cut = cut
+            if cut:
+                why = (f"it was stopped when {self._deadline_why} ran out: the earlier calls and imports "
+                       "took it (far too slow, or an endless loop)")
+            elif request["op"] == "import":
                 why = (f"its import did not finish within {limit:.3g} s, the time limit of an import, and "
                        "was stopped: an endless loop at the module's top level, or far too slow")
             else:
@@ -585,7 +599,8 @@ class Sandbox:
         if module not in self._imported:
             loaded = self._exchange({"op": "import", "module": module}, max(self._call_limit, IMPORT_LIMIT))
             if loaded.error is not None:
-                if loaded.error.type_name in ("Timeout", "Crash", "BadResult"):  # not an exception it raised
+                # Not an exception it raised, nor the budget that ran out: the module is broken for good.
+                if loaded.error.type_name in ("Timeout", "Crash", "BadResult") and not self._cut:
                     loaded.error = self._broken[module] = StudentError(
                         loaded.error.type_name, f"{module}.py could not be imported: {loaded.error.message}"
                     )
@@ -603,7 +618,7 @@ class Sandbox:
                    "global_seed": global_seed, "forget": self._forget}
         self._forget = False
         outcome = self._exchange(request, limit)
-        if outcome.error is not None and outcome.error.type_name == "Timeout":
+        if outcome.error is not None and outcome.error.type_name == "Timeout" and not self._cut:
             self._timeouts[function] += 1
             if timeouts:
                 outcome.error = StudentError("Timeout", (
@@ -615,6 +630,10 @@ class Sandbox:
     def limit_calls(self, seconds: float) -> None:
         """The wall-clock limit of each call from now on (``grade.call_limit`` sets it per case)."""
         self._call_limit = seconds
+
+    def set_deadline(self, deadline: float | None, why: str = "") -> None:
+        """Every call from now on, imports included, ends by ``deadline`` (``time.monotonic()``)."""
+        self._deadline, self._deadline_why = deadline, why
 
     def release(self, fresh: bool = True) -> None:
         """End the case: forget the objects it kept; ``fresh``: also end its worker and all it left.

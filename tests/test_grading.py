@@ -280,3 +280,36 @@ def test_the_total_budget_fails_the_cases_not_started_in_time(tmp_path):
     cases = [c for t in result.tasks for c in t.cases]
     assert result.score == 0 and cases
     assert all(not c.passed and "used up its 0 s" in c.message for c in cases)
+
+
+SLOW_JUST_UNDER_EVERY_LIMIT = """
+import time as _time
+
+_time.sleep(4.5)  # just under the import limit (5 s), in every fresh worker
+
+
+def _slow(function):
+    def just_under_the_call_limit(*args, **kwargs):
+        _time.sleep(0.9)
+        return function(*args, **kwargs)
+    return just_under_the_call_limit
+
+
+for _name in [name for name, value in list(globals().items()) if callable(value) and not name.startswith("_")
+              and getattr(value, "__module__", None) == __name__]:
+    globals()[_name] = _slow(globals()[_name])
+"""
+
+
+def test_a_submission_slow_just_under_every_limit_ends_within_its_budget(tmp_path):
+    """Every import and call just under its limit: the submission's time, all of it, is its budget."""
+    from autograder.sandbox import Limits
+
+    folder = write_submission(tmp_path / "slow")
+    for module in folder.glob("*.py"):
+        module.write_text(module.read_text() + SLOW_JUST_UNDER_EVERY_LIMIT)
+    limits = Limits(total=12.0, wall=1.0, floor=1.0, factor=1.0)
+    result = grade_submission(folder, limits=limits)
+    assert result.elapsed_seconds < limits.total + 6, "imports, calls and restarts count against the budget"
+    messages = [case.message for task in result.tasks for case in task.cases if not case.passed]
+    assert result.score < 100 and any("share of the submission's time" in m for m in messages)
