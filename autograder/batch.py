@@ -105,7 +105,7 @@ if TYPE_CHECKING:
 
 SUFFIXES = (".zip", ".ipynb")  # removed from an entry's name to give the student id
 NOT_STUDENTS = ("__MACOSX",)  # what unpacking a zip on a Mac leaves beside the submissions
-NOT_ON_ROSTER, LATE = "not on the roster", "late"  # flags
+NOT_ON_ROSTER, LATE, ID_CLASH = "not on the roster", "late", "id clash"  # flags
 STOP_GRACE = 10.0  # seconds a stopped worker gets to clean up its sandbox before it is killed
 TIMEOUT_MARGIN = 60.0  # seconds beyond its cases' budget a submission gets: loading, planning, the sandbox
 SCRATCH_PREFIX = "autograder-batch-"  # the batches' scratch folders in the temp folder
@@ -134,7 +134,7 @@ class Entry:
     late: dict[str, Any] | None = None
     notes: tuple[str, ...] = ()
     lms: dict[str, Any] = field(default_factory=dict)  # the LMS's name for her and her files' ids
-    flags: tuple[str, ...] = ()  # LATE, NOT_ON_ROSTER: for the TA
+    flags: tuple[str, ...] = ()  # LATE, NOT_ON_ROSTER, ID_CLASH: for the TA
 
 
 @dataclass
@@ -187,20 +187,47 @@ def _is(entry: Path, folder: Path) -> bool:
         return False
 
 
-def find_submissions(src: Path, out: Path) -> dict[str, Path]:
-    """Every entry of ``src`` by student id.
+@dataclass
+class Found:
+    """The entries of a class folder: each student's by a unique id, and what is no student's."""
 
-    Hidden entries (``.DS_Store``, ``.git``), ``__MACOSX`` and OUT itself (when it
-    lies inside SRC) are not students. Two entries with one id (``alice/`` and
-    ``alice.zip``) keep their full names as ids, so neither overwrites the other.
+    entries: dict[str, Path] = field(default_factory=dict)
+    clashes: dict[str, list[str]] = field(default_factory=dict)  # id -> the other entries it would share
+    skipped: list[str] = field(default_factory=list)  # each entry that is no submission, with the reason
+
+
+def find_submissions(src: Path, out: Path) -> Found:
+    """Every entry of ``src`` under an id of its own, and every entry skipped, with its reason.
+
+    An id is the entry's name without ``.zip`` or ``.ipynb``. Entries that would share one
+    (``alice/``, ``alice.zip``; or ``alice.zip``'s full name and ``alice.zip.zip``) all keep
+    their full names instead (``~2`` on the rare name that is still taken), and are flagged:
+    never merged, never dropped. Hidden entries (``.DS_Store``, ``.git``), ``__MACOSX`` and
+    OUT itself (when it lies inside SRC) are not students, and are said so.
     """
-    entries = [
-        p
-        for p in sorted(src.iterdir())
-        if not p.name.startswith(".") and p.name not in NOT_STUDENTS and not _is(p, out)
-    ]
-    uses = Counter(_student_id(p) for p in entries)
-    return {(_student_id(p) if uses[_student_id(p)] == 1 else _as_id(p.name)): p for p in entries}
+    found, entries = Found(), []
+    for path in sorted(src.iterdir()):
+        if path.name.startswith("."):
+            found.skipped.append(f"{shown(path.name)}: a hidden entry (its name starts with '.'), not graded")
+        elif path.name in NOT_STUDENTS:
+            found.skipped.append(f"{shown(path.name)}: what a Mac's zip leaves beside the files, not graded")
+        elif _is(path, out):
+            found.skipped.append(f"{shown(path.name)}: the batch's own output folder, not graded")
+        else:
+            entries.append(path)
+    wanted = {path: _student_id(path) for path in entries}
+    uses = Counter(wanted.values())
+    full_names = {_as_id(path.name) for path in entries if uses[wanted[path]] > 1}
+    for path in entries:
+        clash = uses[wanted[path]] > 1 or (wanted[path] in full_names and wanted[path] != _as_id(path.name))
+        student, n = _as_id(path.name) if clash else wanted[path], 2
+        while student in found.entries:
+            student, n = f"{_as_id(path.name)}~{n}", n + 1
+        found.entries[student] = path
+        if clash:
+            found.clashes[student] = [shown(other.name) for other in entries if other != path
+                                      and wanted[path] in (wanted[other], _as_id(other.name))]
+    return found
 
 
 def _feed(digest: Any, file: File) -> None:
@@ -573,14 +600,22 @@ class LmsClass:
     column: str | None = None  # Canvas: the assignment column of lms_import.csv (``--lms-column``)
 
 
-def _plain_entries(src: Path, out: Path, policy: late.Policy | None) -> dict[str, Entry]:
-    """Every entry of DIR, with the time of an nbgrader ``timestamp.txt`` when there is one."""
+def _plain_entries(src: Path, out: Path, policy: late.Policy | None, summary: Summary) -> dict[str, Entry]:
+    """Every entry of DIR, with the time of an nbgrader ``timestamp.txt`` when there is one; what is
+    skipped goes into the summary's notices."""
     entries = {}
-    for student, path in find_submissions(src, out).items():
+    found = find_submissions(src, out)
+    summary.notices += [f"skipped {why}" for why in found.skipped]
+    for student, path in found.entries.items():
         submitted, note = late.nbgrader_time(path)
         record = late.assess(policy, submitted, False, "nbgrader timestamp.txt", current().total_points)
         flags = (LATE,) if record and record["days_late"] else ()
-        entries[student] = Entry(path, record, (note,) if note else (), flags=flags)
+        notes = (note,) if note else ()
+        if student in found.clashes:
+            flags += (ID_CLASH,)
+            notes += (f"graded as {student}, not {_student_id(path)}: that id would also be "
+                      f"{' and '.join(found.clashes[student])}'s",)
+        entries[student] = Entry(path, record, notes, flags=flags)
     return entries
 
 
@@ -659,7 +694,7 @@ def run_batch(
         if course:
             entries = _lms_entries(src, work, course, policy, summary)
         else:
-            entries = _plain_entries(src, out, policy)
+            entries = _plain_entries(src, out, policy, summary)
         roster_ids = course.roster.ids if course and course.roster else []
         missing = [s for s in only or [] if s not in entries and s not in roster_ids]
         if missing:

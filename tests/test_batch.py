@@ -7,6 +7,7 @@ that re-run it work on copies of its folders.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from bugcorpus import load_bugs, write_submission
+from rich.console import Console
 
 from autograder import assignment, batch, cli
 from autograder.assignment import load
@@ -248,9 +250,29 @@ def test_student_ids_drop_the_suffix_and_keep_both_names_on_a_clash(tmp_path):
         (src / folder).mkdir(parents=True)
     for file in ("alice.zip", "carol.ipynb", "dave.v2.zip"):
         (src / file).write_text("")
-    ids = batch.find_submissions(src, src / "out")
-    assert sorted(ids) == ["alice", "alice.zip", "bob", "carol", "dave.v2"]
-    assert ids["alice"] == src / "alice"
+    found = batch.find_submissions(src, src / "out")
+    assert sorted(found.entries) == ["alice", "alice.zip", "bob", "carol", "dave.v2"]
+    assert found.entries["alice"] == src / "alice"
+    assert found.clashes == {"alice": ["alice.zip"], "alice.zip": ["alice"]}
+    assert [why.split(":")[0] for why in found.skipped] == [".git", "__MACOSX", "out"]
+
+
+def test_entries_that_would_share_an_id_each_get_a_row_of_their_own_and_a_flag(tmp_path):
+    """alice/, alice.zip and alice.zip.zip: three submissions, three rows, each with its own grade."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_submission(src / "alice")  # the reference: full marks
+    (src / "alice.zip").write_bytes(b"not a zip")  # cannot be graded
+    with zipfile.ZipFile(src / "alice.zip.zip", "w") as archive:  # the untouched stubs: 0
+        for module in ASSIGNMENTS.glob("*.py"):
+            archive.write(module, module.name)
+    (src / ".hidden").mkdir()
+    summary = batch.run_batch(src, out, jobs=2, console=Console(file=io.StringIO()))
+    rows = {row["student"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
+    assert sorted(rows) == ["alice", "alice.zip", "alice.zip.zip"]
+    assert float(rows["alice"]["total"]) == 100 and float(rows["alice.zip.zip"]["total"]) == 0
+    assert rows["alice.zip"]["status"] != "graded"
+    assert all("id clash" in row["flags"] for row in rows.values())
+    assert any(".hidden" in notice and "hidden entry" in notice for notice in summary.notices)
 
 
 def test_a_formula_in_the_gradebook_is_quoted():

@@ -382,7 +382,7 @@ def test_student_ids_are_escaped_one_to_one_and_fit_a_folder_name(tmp_path):
     for name in (LATIN1_STUDENT, "Jos\\xe9", "two\nlines", long_latin1, os.fsdecode(b"\xe9" * 249 + b"e")):
         (src / name).mkdir()
     (src / "loop").symlink_to("loop")  # Path.resolve() raises on it
-    ids = batch.find_submissions(src, tmp_path / "out")
+    ids = batch.find_submissions(src, tmp_path / "out").entries
     assert ids["Jos\\xe9"] == src / LATIN1_STUDENT and ids["Jos\\\\xe9"] == src / "Jos\\xe9"
     assert ids["two\\u000alines"] == src / "two\nlines" and ids["loop"] == src / "loop"
     assert len(ids) == 6 and all(len(i.encode()) <= batch.MAX_ID for i in ids)
