@@ -185,23 +185,31 @@ def run_plan(
     """
     limits = limits or Limits()
     end = time.monotonic() + limits.total
-    results = []
+    results, after_hidden = [], False  # after_hidden: the current worker has run a hidden case
     for number, (task, planned_cases) in enumerate(plan):
         share = max(0.0, end - time.monotonic()) / (len(plan) - number)
         deadline = time.monotonic() + share
         runner.set_deadline(deadline, f"{task.name}'s share of the submission's time ({share:.0f} s)")
-        cases = []
-        for planned in planned_cases:
+        judged: dict[int, CaseResult] = {}
+        # Public cases first, and a fresh worker for a public case after a hidden one: nothing that a
+        # worker kept or printed after seeing a hidden input reaches a case whose output is shown.
+        for index in sorted(range(len(planned_cases)), key=lambda i: not planned_cases[i].case.public):
+            planned = planned_cases[index]
             if time.monotonic() >= deadline:
-                cases.append(CaseResult(planned.case.label, planned.case.public, False,
-                                        f"not run: {task.name} used up its {share:.0f} s share of the "
-                                        "submission's time (its calls kept running into their time limit)"))
+                judged[index] = CaseResult(planned.case.label, planned.case.public, False,
+                                           f"not run: {task.name} used up its {share:.0f} s share of the "
+                                           "submission's time (its calls kept running into their time limit)")
                 continue
+            if planned.case.public and after_hidden:
+                runner.release()
             runner.limit_calls(call_limit(limits, planned.seconds))
             context = Context(runner, reference, gradcheck, numerics=planned.numeric)
-            cases.append(judge_case(context, task, planned))
+            judged[index] = judge_case(context, task, planned)
+            after_hidden = judged[index].passed and (after_hidden or not planned.case.public)  # failed: fresh
         if number + 1 == len(plan) or plan[number + 1][0].module != task.module:
             runner.release()  # every module's tasks start with a fresh worker
+            after_hidden = False
+        cases = [judged[index] for index in range(len(planned_cases))]
         results.append(score_task(task, len(cases), cases))
     runner.set_deadline(None)
     return results

@@ -116,3 +116,32 @@ def test_a_public_case_shows_what_the_student_printed_and_raised(graded):
     feedback = (out / "students" / "leaker" / "feedback.md").read_text()
     assert "x is [[[[" in feedback  # conv_forward's public case: its print is the student's to read
     assert "raised ValueError: " in feedback
+
+
+# A hidden case keeps its input in a global (and passes); a public case of a later task prints it.
+KEPT_FOR_LATER = {
+    "conv_param_count": '''def conv_param_count(f, c, k, bias=True):
+    globals()["_kept"] = f"kept-{f}-{c}-{k}-{bias}"
+    return f * f * c * k + (k if bias else 0)''',
+    "conv_output_size": '''def conv_output_size(n, f, pad=0, stride=1):
+    print("earlier:", globals().get("_kept"))
+    if stride < 1 or pad < 0 or f < 1 or f > n + 2 * pad or (n + 2 * pad - f) % stride:
+        raise ValueError(f"no output size for n={n}, f={f}, pad={pad}, stride={stride}")
+    return (n + 2 * pad - f) // stride + 1''',
+}
+
+
+def test_a_worker_that_ran_a_hidden_case_shows_nothing_to_a_later_public_case(tmp_path):
+    from autograder.grade import grade_submission
+
+    student = write_submission(tmp_path / "keeper")
+    (student / "conv.py").write_text(_splice(reference_source("conv"), KEPT_FOR_LATER))
+    result = grade_submission(student)
+    assert result.score == result.max_score
+    public_output = "".join(case.output for task in result.tasks for case in task.cases if case.public)
+    assert "earlier: None" in public_output  # conv_forward's public cases print, and that is shown
+    hidden = [case for task, cases in hidden_plan() if task.name == "conv.conv_param_count" for case in cases
+              if not case.case.public]
+    for case in hidden:
+        args = case.inputs
+        assert f"kept-{args['f']}-{args['c']}-{args['k']}" not in public_output
