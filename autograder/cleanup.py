@@ -241,7 +241,6 @@ def flock(fd: int, blocking: bool) -> bool:
 
 # --- files and IPC objects -------------------------------------------------------------------------
 
-KEEP = ".pycache"  # the compiled student modules: kept for the child's life, the scratch folder's only keeper
 IPC_RMID = 0
 
 
@@ -265,8 +264,12 @@ def _remove_entries(folders: Iterable[str], spare: Callable[[os.DirEntry], bool]
 
 
 def clear_scratch(folders: list[str]) -> None:
-    """Remove what a case wrote into the scratch folders (all but the compiled modules)."""
-    _remove_entries(folders, lambda entry: entry.name == KEEP)
+    """Remove everything a worker wrote into the scratch folders: the next worker starts from nothing.
+
+    (The student's compiled modules are not there: the grader compiles them into the
+    submission's read-only copy, ``sandbox.compile_modules``.)
+    """
+    _remove_entries(folders, lambda entry: False)
 
 
 def ipc_objects(uid: int | None = None) -> dict[str, list[int]]:

@@ -90,9 +90,8 @@ def main(config: dict) -> None:
     }
     import child  # numpy only now, under the limits
 
-    # The student's modules are compiled once per child, not once per case, into its scratch folder.
-    sys.pycache_prefix = os.path.join(config["scratch"][0], child.cleanup.KEEP)
-    sys.dont_write_bytecode = False
+    # The student's modules come compiled (sandbox.compile_modules), read-only: nothing to write.
+    sys.dont_write_bytecode = True
     child.serve(config, hello)
 
 

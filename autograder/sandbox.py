@@ -56,6 +56,7 @@ import contextlib
 import functools
 import json
 import os
+import py_compile
 import select
 import shutil
 import signal
@@ -318,6 +319,24 @@ def _copy_files(source: Path, target: Path) -> None:
     shutil.copytree(source, target, ignore=skip)
 
 
+def compile_modules(folder: Path) -> None:
+    """Compile the submission's modules into its ``__pycache__``, as the import system would.
+
+    Done here, once per sandbox, rather than by the child's workers into their scratch
+    folder: each child's copy of the submission holds them read-only, so no worker can
+    leave a compiled module behind for the next one (a hidden case's input, kept as a
+    constant in a module's bytecode). Compiling runs none of the student's code; a module
+    that does not compile is left for the import to report.
+    """
+    for source in folder.glob("*.py"):
+        compiled = source.parent / "__pycache__" / f"{source.stem}.{sys.implementation.cache_tag}.pyc"
+        try:
+            py_compile.compile(str(source), cfile=str(compiled), doraise=True,
+                               invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+        except (py_compile.PyCompileError, ValueError, RecursionError, MemoryError, OSError):
+            pass
+
+
 def _give(path: Path, uid: int, gid: int, mode: int) -> None:
     """Set owner and mode of ``path`` and of all under it (files lose the execute bits)."""
     for folder, _, files in os.walk(path):
@@ -351,6 +370,7 @@ class Sandbox:
             self.root = LockedFolder(PREFIX)
             self.source = self.root.path / "source"  # the grader's copy: each child starts from it afresh
             _copy_files(Path(package_dir), self.source)
+            compile_modules(self.source)
             if self.uid is not None:
                 os.chown(self.root.path, 0, self.uid)
                 os.chmod(self.root.path, 0o710)  # the sandbox's uid may pass through, not list

@@ -122,6 +122,16 @@ def identity():
     return {"uid": os.getuid(), "groups": os.getgroups(), "cwd": os.getcwd(),
             "runtime": os.path.dirname(sys.modules["child"].__file__), "root": sorted(os.listdir("/"))}
 
+def cwd():
+    return os.getcwd()
+
+def write_in(folder, name):
+    os.makedirs(folder, exist_ok=True)
+    return write(os.path.join(folder, name), 10)
+
+def compiled():
+    return sys.modules[__name__].__cached__
+
 def exists(path):
     return os.path.exists(path)
 
@@ -254,6 +264,21 @@ def test_ipc_objects_and_scratch_files_end_with_their_case(probes):
         box.release()
         assert box.call("probes.ipc_objects", []).value == []
         assert box.call("probes.exists", ["/tmp/left.bin"]).value is False
+
+
+@pytest.mark.parametrize("backend", [b for b in ALL_BACKENDS if b != "rlimits"])
+def test_no_worker_leaves_a_file_for_the_next_one_not_even_compiled_code(probes, backend):
+    """Only the grader compiles the student's modules, into the submission's read-only copy."""
+    with sandbox(probes, backend) as box:
+        scratch = "/tmp" if backend == "bubblewrap" else box.call("probes.cwd", []).value
+        compiled = box.call("probes.compiled", []).value
+        assert compiled.endswith(".pyc") and "__pycache__" in compiled
+        for folder in (f"{scratch}/.pycache", f"{scratch}/kept/deep", os.path.dirname(compiled)):
+            box.call("probes.write_in", [folder, "kept.bin"])
+        box.call("probes.write", [compiled, 10])
+        box.release()
+        assert box.call("probes.listdir", [scratch]).value == []
+        assert box.call("probes.read", [compiled]).value != 10, "the compiled module cannot be overwritten"
 
 
 @needs_root
