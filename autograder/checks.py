@@ -29,6 +29,7 @@ from __future__ import annotations
 import builtins
 import os
 import re
+import signal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -125,7 +126,7 @@ class Context:
         if outcome.output:
             self.output.append(outcome.output)
         if outcome.error is not None:
-            raise Failed(*_error_message(function.split(".")[1], outcome.error, role, self.public))
+            raise Failed(*_error_message(function, outcome.error, role, self.public, self.modules))
         return outcome
 
     def numeric(self, function: str) -> Callable[[dict[str, Any] | list[Any]], Any]:
@@ -140,6 +141,11 @@ class Context:
         return tuple(self.registry.hints[name] for name in names)
 
     @property
+    def modules(self) -> tuple[str, ...]:
+        """The assignment's modules, where a hidden case's error may say it was raised."""
+        return self.reference.assignment.modules if self.reference is not None else ()
+
+    @property
     def numeric_alone(self) -> bool:
         """Gradients judged by the numerical check only (``-alone``), not against the reference's."""
         return self.gradcheck.endswith("-alone")
@@ -149,55 +155,95 @@ class Context:
 # could spell out a hidden input (``type(x.tobytes().hex(), (Exception,), {})``).
 KNOWN_ERRORS = frozenset(name for name, value in vars(builtins).items()
                          if isinstance(value, type) and issubclass(value, BaseException)) | {"LinAlgError"}
-# Where in the student's code: a frame line of ``child.student_traceback``, the module one of the week's.
-_IMPORT_FAILED = re.compile(r"\w{1,40}\.py does not import")  # child.Executor.module's words
 _SYSTEM_ERROR = re.compile(r"\[Errno (\d{1,4})\] ([\w ,'-]{1,60})")  # an OSError's errno and strerror
-_FRAME = re.compile(r'File "(\w{1,40}\.py)", line (\d{1,6})')
+_FRAME = re.compile(r'File "(\w{1,40})\.py", line (\d{1,6})')  # a frame line of child.student_traceback
+_SIGNAL = re.compile(r"died with (SIG[A-Z0-9]{2,8})")  # child.describe_end's words
+MAX_LINE = 5000  # a line number a hidden case may show: a bounded number, not a channel
 
 
-def _where(trace: str) -> str:
-    """The deepest frame of the student's traceback as " in conv.py, line 12", or ''."""
+def _where(trace: str, modules: Iterable[str]) -> str:
+    """The deepest frame of the student's traceback as " in conv.py, line 12", or ''.
+
+    Only a module of the assignment, and a line of a file of a plausible length: a frame's
+    file name and line are the student's to choose (code compiled under any name).
+    """
     frames = _FRAME.findall(trace)
-    return f" in {frames[-1][0]}, line {frames[-1][1]}" if frames else ""
+    if not frames or frames[-1][0] not in modules or int(frames[-1][1]) > MAX_LINE:
+        return ""
+    return f" in {frames[-1][0]}.py, line {frames[-1][1]}"
 
 
-def _error_message(name: str, error: StudentError, role: str, public: bool) -> tuple[str, str]:
-    """What the student reads when their code raised. A hidden case names the exception's type and
-    where it was raised, never its message or traceback: either may hold the case's inputs."""
+def _hidden_words(function: str, error: StudentError) -> str:
+    """The grader's own words for an error of the student's process, for a hidden case.
+
+    A hidden case never quotes what came from the student's process: that process runs the
+    student's code, which can send any error it likes, named like the grader's own. So its
+    words are rebuilt from what the grader knows (the module and function it called) and a
+    fixed vocabulary; only an error the grader saw itself (``seen_by_grader``) keeps its text.
+    """
+    module, name = function.split(".")
+    if error.seen_by_grader and error.type_name in ("Timeout", "Crash"):  # limits and signals: its words
+        return error.message
+    if error.type_name == "BadResult":  # the detail quotes what the process sent
+        return f"{name}(): the student's process sent back a malformed result"
+    if error.type_name == "MissingModule":
+        return f"the submission has no {module}.py"
+    if error.type_name == "MissingFunction":
+        return f"{module}.py has no function {name}()"
+    if error.type_name == "Crash":
+        died = _SIGNAL.search(error.message)
+        valid = died and died.group(1) in signal.Signals.__members__
+        return "the student's process " + (f"died with {died.group(1)}" if valid else "ended") + \
+            " in the middle of a call"
+    return f"{name}() ran out of time, or did not return a result that could be read"  # a forged Timeout
+
+
+def _error_message(function: str, error: StudentError, role: str, public: bool,
+                   modules: Iterable[str] = ()) -> tuple[str, str]:
+    """What the student reads when their code raised (``function``: "module.name" as called).
+
+    A public case shows everything. A hidden case is told in the grader's own words only:
+    the exception's type if it is a built-in one, where it was raised (a module of the
+    assignment, ``modules``), never its message, its traceback, or a name the student chose.
+    """
+    module, name = function.split(".")
     where = f" ({role})" if role else ""
     if error.type_name == "NotImplementedError":
         return f"{name}(){where} is not written yet: it raised NotImplementedError.", ""
-    if error.type_name in ("MissingModule", "MissingFunction", "Timeout", "Crash"):
-        return f"{error.message}{where}.", ""
-    if error.type_name == "BadResult" and not public:  # its detail quotes what the student's process sent
-        return f"{name}(){where}: the student's process sent back a malformed result.", ""
-    if error.type_name == "BadResult":
-        return f"{error.message}{where}.", ""
-    advice = explain_error(error.type_name, error.message)
+    if error.type_name in ("MissingModule", "MissingFunction", "Timeout", "Crash", "BadResult"):
+        return f"{error.message if public else _hidden_words(function, error)}{where}.", ""
     if public:
         trace = f"\n{error.trace}" if error.trace else ""
-        return f"{name}(){where} raised {error.type_name}: {error.message}{trace}", advice
+        return (f"{name}(){where} raised {error.type_name}: {error.message}{trace}",
+                explain_error(error.type_name, error.message))
     kind = error.type_name if error.type_name in KNOWN_ERRORS else "an exception of its own class"
     system = _SYSTEM_ERROR.match(error.message)
-    if system and system.group(2) == os.strerror(int(system.group(1))):  # the words are the system's
-        kind += f" ({system.group(0)})"
-    failed_import = _IMPORT_FAILED.match(error.message)
-    what = f"{failed_import.group(0)}: it raised" if failed_import else f"{name}(){where} raised"
-    return (f"{what} {kind}{_where(error.trace)} (a hidden case shows no exception message: run "
-            "`autograder check` to see the public cases' messages)."), advice
+    if kind != error.type_name or not system or system.group(2) != os.strerror(int(system.group(1))):
+        system = None
+    kind += f" ({system.group(0)})" if system else ""  # an OSError's errno and the system's own words
+    failed_import = error.message.startswith(f"{module}.py does not import")  # child.Executor.module's words
+    what = f"{module}.py does not import: it raised" if failed_import else f"{name}(){where} raised"
+    return (f"{what} {kind}{_where(error.trace, modules)} (a hidden case shows no exception message: run "
+            "`autograder check` to see the public cases' messages)."), explain_error(error.type_name, "")
 
 
-# Warnings numpy raises on its own, quoted in full; any other warning's text is the student's to choose.
-_NUMPY_WARNING = re.compile(r"RuntimeWarning: (overflow|underflow|divide by zero|invalid value) encountered "
-                            r"in [\w ]{1,40}")
+# Warnings numpy raises on its own, quoted in full where every word is numpy's (the operation one of its
+# ufuncs); any other warning's text is the student's to choose, and so is a warning made to look like one.
+_NUMPY_WARNING = re.compile(r"RuntimeWarning: (?:overflow|underflow|divide by zero|invalid value) "
+                            r"encountered in (?:scalar )?(\w{1,30})")
+_NUMPY_OPERATIONS = frozenset(name for name, value in vars(np).items() if isinstance(value, np.ufunc)) | {
+    "reduce", "cast", "double_scalars"}
 
 
 def shown_warnings(warnings: list[str], public: bool) -> list[str]:
     """The warnings a case may show: all of them for a public case, numpy's own for a hidden one."""
     if public:
         return sorted(set(warnings))[:5]
-    kept = {w if _NUMPY_WARNING.fullmatch(w) else "a warning of your code (its text is not shown for a "
-            "hidden case)" for w in warnings}
+    kept = set()
+    for warning in warnings:
+        numpy = _NUMPY_WARNING.fullmatch(warning)
+        kept.add(warning if numpy and numpy.group(1) in _NUMPY_OPERATIONS else
+                 "a warning of your code (its text is not shown for a hidden case)")
     return sorted(kept)[:5]
 
 
@@ -205,21 +251,44 @@ def shown_warnings(warnings: list[str], public: bool) -> list[str]:
 
 # What an Opaque may say it was: the encoder's own words. A class of the student's is named by the student,
 # so its name is not repeated (it could spell out a hidden input).
-_OPAQUE_TYPES = re.compile(r"ndarray of dtype [\w<>|=\[\]]{1,24}|ndarray of shape \([\d, ]{0,60}\)"
-                           r"|function|method|builtin_function_or_method|generator|Generator|set|frozenset|"
-                           r"bytes|bytearray|complex|module|type|object|range|map|zip|filter|dict")
+_OPAQUE_TYPES = frozenset({"function", "method", "builtin_function_or_method", "generator", "Generator",
+                           "set", "frozenset", "bytes", "bytearray", "complex", "module", "type", "object",
+                           "range", "map", "zip", "filter", "dict"})
+# An array that cannot cross, by the kind of its dtype (numpy's own letters): never its exact dtype or shape.
+_DTYPE_KINDS = {"c": "complex numbers", "U": "strings", "S": "bytes", "O": "Python objects", "M": "dates",
+                "m": "time spans", "V": "raw records"}
 
 
 def kind_of(value: Any) -> str:
-    """What a value is, in the grader's words (never a class name the student chose)."""
+    """What a value is, in the grader's words: never a class name, a shape or a length the student's
+    code chose (a hidden case must not show them), only the grader's vocabulary and an array's rank."""
     if isinstance(value, Opaque):
-        if not _OPAQUE_TYPES.fullmatch(value.type_name):
+        if value.type_name.startswith("ndarray of dtype "):
+            try:
+                kind = np.dtype(value.type_name[len("ndarray of dtype "):]).kind
+            except (TypeError, ValueError, SyntaxError):
+                kind = ""
+            return f"an ndarray of {_DTYPE_KINDS.get(kind, 'another dtype')}"
+        if value.type_name.startswith("ndarray of shape "):
+            return "an ndarray too large to send back"
+        if value.type_name not in _OPAQUE_TYPES:
             return "an object of a class of its own (it cannot leave the student's process)"
-        return f"<{value.type_name}{': too large' if value.reason == 'too large' else ''}>"
+        return f"<{value.type_name}>"
     if isinstance(value, np.ndarray):
-        return f"an ndarray of shape {value.shape}"
+        return f"an ndarray with {value.ndim} {'axis' if value.ndim == 1 else 'axes'}"
     name = type(value).__name__
     return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+
+def _count(n: int) -> str:
+    """A count the student's code chose, bounded (a hidden case shows no unbounded number)."""
+    return str(n) if n <= 10 else "more than 10"
+
+
+def masked_shape(got: tuple[int, ...], want: tuple[int, ...]) -> str:
+    """``got`` as a hidden case may show it: its rank, and only the sizes the case expects (others ``?``)."""
+    return "(" + ", ".join(str(n) if n in want else "?" for n in got) + ("," if len(got) == 1 else "") + ")"
 
 
 def unpack(value: Any, returns: str | tuple[str, ...], function: str) -> dict[str, Any]:
@@ -227,7 +296,7 @@ def unpack(value: Any, returns: str | tuple[str, ...], function: str) -> dict[st
     if isinstance(returns, str):
         return {returns: value}
     if not isinstance(value, tuple | list) or len(value) != len(returns):
-        returned = f"{len(value)} values" if isinstance(value, tuple | list) else kind_of(value)
+        returned = f"{_count(len(value))} values" if isinstance(value, tuple | list) else kind_of(value)
         raise Failed(f"{function}() should return a tuple of {len(returns)} values ({', '.join(returns)}); "
                      f"it returned {returned}.")
     return dict(zip(returns, value))
@@ -244,7 +313,7 @@ def _check_keys(name: str, got: Any, want: dict, public: bool = False) -> None:
         else:
             missing = sorted(set(want) - set(got))
             detail = (f" missing {missing}" if missing else "") + \
-                      (f" with {len(set(got) - set(want))} other keys" if set(got) - set(want) else "") + "."
+                      (" with other keys" if set(got) - set(want) else "") + "."
         raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {kind_of(got)}{detail}")
 
 
@@ -263,7 +332,8 @@ def check_form(name: str, got: Any, want: Any, hints: tuple[Diagnosis, ...] = ()
     if not isinstance(got, np.ndarray):
         raise Failed(f"{name} should be an ndarray of shape {want.shape}; it is {kind_of(got)}.")
     if got.shape != want.shape:  # the form is told before any value hint: an empty axis, an axis order
-        raise Failed(f"{name} has shape {got.shape}; expected {want.shape}.",
+        shape = got.shape if public else masked_shape(got.shape, want.shape)
+        raise Failed(f"{name} has shape {shape}; expected {want.shape}.",
                      wrong_form(got, want, name) or diagnose(hints, got, want, clue or Clue(name, {})))
     if got.dtype.kind not in "biuf":
         raise Failed(f"{name} has dtype {got.dtype}; expected a numeric array.")
@@ -303,13 +373,14 @@ def compare(name: str, got: Any, want: Any, hints: tuple[Diagnosis, ...] = (), c
             raise Failed(f"{name} should be None; it is {kind_of(got)}.")
     elif isinstance(want, bool):
         if got is not want:
-            raise Failed(f"{name} should be {want}; it is {got!r}.")
+            raise Failed(f"{name} should be {want}; it is {got!r}." if public or isinstance(got, bool) else
+                         f"{name} should be {want}; it is {kind_of(got)}.")
     elif isinstance(want, int):
         if not isinstance(got, int) or isinstance(got, bool):
             raise Failed(f"{name} should be an int; it is {kind_of(got)}" +
                          (" (use integer division //)." if isinstance(got, float) else "."))
         if got != want:
-            raise Failed(f"{name} is {got}" + (f"; expected {want}." if public else "; that is not right."),
+            raise Failed(f"{name} is {got}; expected {want}." if public else f"{name} is not right.",
                          diagnose(hints, got, want, clue))
     elif isinstance(want, float):
         if not isinstance(got, int | float) or isinstance(got, bool):
@@ -324,13 +395,13 @@ def compare(name: str, got: Any, want: Any, hints: tuple[Diagnosis, ...] = (), c
         if got != want:
             if public:
                 raise Failed(f"{name} is {got!r}; expected {want!r}.")
-            what = f"a string of {len(got)} characters" if isinstance(got, str) else kind_of(got)
+            what = "another string" if isinstance(got, str) else kind_of(got)
             raise Failed(f"{name} is not right: it is {what} (a hidden case does not show it).")
     elif isinstance(want, list | tuple):
         if not isinstance(got, list | tuple) or len(got) != len(want):
             items = "arrays" if all(isinstance(w, np.ndarray) for w in want) else "values"
             raise Failed(f"{name} should be a list of {len(want)} {items}; it is {kind_of(got)}"
-                         + (f" of length {len(got)}." if isinstance(got, list | tuple) else "."))
+                         + (f" of length {_count(len(got))}." if isinstance(got, list | tuple) else "."))
         hint = diagnose(hints, got, want, clue) if len(want) and isinstance(want[0], np.ndarray) else ""
         for k, (g, w) in enumerate(zip(got, want)):
             try:
@@ -728,7 +799,7 @@ def judge_raises(ctx: Context, task: Task, case: Case, inputs: dict[str, Any]) -
     if error.type_name == "NotImplementedError":
         raise Failed(f"{task.function}() is not written yet: it raised NotImplementedError.")
     if error.type_name != case.raises:
-        message, _ = _error_message(task.function, error, "", case.public)
+        message, _ = _error_message(task.name, error, "", case.public, ctx.modules)
         raise Failed(f"{call}: {message} It should raise {case.raises}.",
                      "check the inputs first and raise a ValueError that says what is wrong.")
     if not error.message.strip():

@@ -61,11 +61,17 @@ SIGNAL_CAUSES = {
 
 
 class StudentError(Exception):
-    """The student's code raised, or could not be imported."""
+    """The student's code raised, or could not be imported, or its process failed.
 
-    def __init__(self, type_name: str, message: str, trace: str = "") -> None:
+    ``seen_by_grader``: the grader saw this itself (a call that ran out of time, a process
+    that died), so its words are the grader's; every other error comes from the student's
+    process, where the student's code could have written any of it.
+    """
+
+    def __init__(self, type_name: str, message: str, trace: str = "", seen_by_grader: bool = False) -> None:
         super().__init__(f"{type_name}: {message}")
         self.type_name, self.message, self.trace = type_name, message, trace
+        self.seen_by_grader = seen_by_grader
 
 
 def describe_end(code: int) -> str:

@@ -544,9 +544,10 @@ class Sandbox:
         try:
             code = self.process.wait(timeout=5) if self.process else 0
         except subprocess.TimeoutExpired:
-            return StudentError("Crash", "the student's process ended in the middle of a call")
+            return StudentError("Crash", "the student's process ended in the middle of a call",
+                                seen_by_grader=True)
         # bubblewrap passes its child's death by signal s on as exit status 128 + s.
-        return StudentError("Crash", describe_end(128 - code if code > 128 else code))
+        return StudentError("Crash", describe_end(128 - code if code > 128 else code), seen_by_grader=True)
 
     def _read_output(self) -> str:
         """What was printed since the last look, capped; the file restarts empty for the next call."""
@@ -573,7 +574,8 @@ class Sandbox:
             deadline = self._deadline
             if deadline <= time.monotonic():
                 self._cut = True
-                return Outcome(error=StudentError("Timeout", f"not run: {self._deadline_why} is used up"))
+                return Outcome(error=StudentError("Timeout", f"not run: {self._deadline_why} is used up",
+                                                  seen_by_grader=True))
         try:
             write_message(_DeadlineWriter(self._requests, deadline), *encode(request))
             outcome = outcome_from(
@@ -592,7 +594,7 @@ class Sandbox:
                 why = (f"the call did not finish within {limit:.3g} s, its time limit "
                        f"({self.limits.factor:g} times the reference's time, at least {self.limits.floor:g} "
                        "s), and was stopped: an endless loop, or far too slow")
-            outcome = Outcome(error=StudentError("Timeout", why))
+            outcome = Outcome(error=StudentError("Timeout", why, seen_by_grader=True))
         except (EOFError, OSError):
             outcome = Outcome(error=self._death())
             self._stop()
@@ -623,8 +625,8 @@ class Sandbox:
                 # Not an exception it raised, nor the budget that ran out: the module is broken for good.
                 if loaded.error.type_name in ("Timeout", "Crash", "BadResult") and not self._cut:
                     loaded.error = self._broken[module] = StudentError(
-                        loaded.error.type_name, f"{module}.py could not be imported: {loaded.error.message}"
-                    )
+                        loaded.error.type_name, f"{module}.py could not be imported: {loaded.error.message}",
+                        seen_by_grader=loaded.error.seen_by_grader)
                 return loaded
             self._imported.add(module)
             printed = loaded.output
@@ -633,7 +635,8 @@ class Sandbox:
         name, timeouts = function.split(".")[1], self._timeouts[function]
         if timeouts >= 2:
             return Outcome(error=StudentError("Timeout", f"not run: {name}() ran out of time on two earlier "
-                                                         "cases (an endless loop, or far too slow)"))
+                                                         "cases (an endless loop, or far too slow)",
+                                              seen_by_grader=True))
         limit = max(self.limits.floor / 4, self._call_limit / 10) if timeouts else self._call_limit
         request = {"op": "call", "function": function, "args": to_wire(args), "kwargs": to_wire(kwargs or {}),
                    "keep": list(keep), "global_seed": global_seed, "forget": self._forget}
@@ -644,7 +647,8 @@ class Sandbox:
             if timeouts:
                 outcome.error = StudentError("Timeout", (
                     f"the call did not finish within {limit:.3g} s, and was stopped: {name}() ran out of "
-                    "time on an earlier case, so it gets a tenth of its time limit from then on"))
+                    "time on an earlier case, so it gets a tenth of its time limit from then on"),
+                    seen_by_grader=outcome.error.seen_by_grader)
         outcome.output = printed + outcome.output
         return outcome
 

@@ -10,6 +10,7 @@ are searched for every hidden input, as hex and as the numbers ``print`` and ``r
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,11 +44,28 @@ LEAKS = {
     },
     "char_rnn": {
         "sample": '''def sample(params, vocab, start, length):
-    return params["Wx"].tobytes().hex()''',
+    return "x" * _digits(params["Wx"])  # a length''',
         "char_rnn_loss": '''def char_rnn_loss(params, inputs, targets):
     return 1.0, {params["Wx"].tobytes().hex()[:40]: params["Wx"], "Wx": params["Wx"]}''',
     },
+    "lstm": {
+        "lstm_step_forward": '''def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    raise type("Timeout", (Exception,), {})(x.tobytes().hex())  # named like the grader's own error''',
+        "lstm_forward": '''def lstm_forward(x, h0, Wx, Wh, b):
+    import child  # the worker's own module: its error class, with the grader's names
+    raise child.StudentError("MissingFunction", x.tobytes().hex())''',
+    },
+    "dropout": {
+        "dropout_forward": '''def dropout_forward(x, p, rng, train=True):
+    exec(compile("raise ValueError()", x.tobytes().hex()[:30] + ".py", "exec"))  # a file name''',
+    },
     "rnn": {
+        "rnn_forward": '''def rnn_forward(x, h0, Wx, Wh, b):
+    import warnings
+    warnings.warn("overflow encountered in " + x.tobytes().hex()[:28], RuntimeWarning)  # numpy's words
+    return np.zeros((0, _digits(x))), None  # a shape''',
+        "clip_grad_norm": '''def clip_grad_norm(grads, max_norm):
+    return [np.zeros(1)] * (_digits(grads[0]) % 1000), 0.0  # a list's length''',
         "rnn_step_forward": '''def rnn_step_forward(x, prev_h, Wx, Wh, b):
     class Cache:
         pass
@@ -56,6 +74,19 @@ LEAKS = {
     return x, cache''',
     },
 }
+
+
+# Six digits of an array's first value, as a number: how a leak through a length, a shape or an int looks.
+DIGITS = '''
+def _digits(array):
+    return int(f"{abs(float(array.ravel()[0])):.10f}".split(".")[1][:6])
+'''
+
+
+def _digits(value: np.ndarray | dict | list) -> str:
+    """What the student's ``_digits`` gives for an argument (a dict: its Wx; a list: its first)."""
+    array = value["Wx"] if isinstance(value, dict) else value[0] if isinstance(value, list) else value
+    return str(int(f"{abs(float(array.ravel()[0])):.10f}".split(".")[1][:6]))
 
 
 def _hidden_secrets() -> set[str]:
@@ -83,7 +114,7 @@ def graded(tmp_path_factory) -> tuple[Path, str]:
     student = write_submission(base / "class" / "leaker")
     for module, functions in LEAKS.items():
         path = student / f"{module}.py"
-        path.write_text(_splice(reference_source(module), functions))
+        path.write_text(_splice(reference_source(module), functions) + DIGITS)
     out = base / "out"
     command = [sys.executable, "-m", "autograder", "batch", str(base / "class"), "--out", str(out)]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -109,6 +140,20 @@ def test_no_hidden_input_appears_in_any_output(graded):
     assert any(name.endswith("results.json") for name in texts) and any("report" in n for n in texts)
     leaks = sorted((name, s) for name, text in texts.items() for s in secrets if s in text)
     assert not leaks, leaks[:5]
+
+
+def test_no_number_the_student_chose_from_a_hidden_input_appears(graded):
+    """A returned shape, a string's or a list's length: only the sizes the case expects are shown."""
+    out, terminal = graded
+    numbers = {_digits(planned.inputs[name]) for task, cases in hidden_plan() for planned in cases
+               if not planned.case.public for name in ("x", "params", "grads") if name in planned.inputs
+               and task.name in ("rnn.rnn_forward", "rnn.clip_grad_norm", "char_rnn.sample")}
+    numbers |= {str(int(n) % 1000) for n in numbers}
+    numbers = {n for n in numbers if len(n) >= 3}
+    texts = [terminal] + [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file()
+                          and p.suffix in (".json", ".md", ".csv", ".html")]
+    leaks = {n for n in numbers for text in texts if re.search(rf"(?<![\d.]){n}(?![\d.])", text)}
+    assert len(numbers) >= 4 and not leaks, leaks
 
 
 def test_a_public_case_shows_what_the_student_printed_and_raised(graded):

@@ -44,11 +44,32 @@ def test_code_for_an_older_numpy_is_explained(kind, message, words):
 def test_a_hidden_case_repeats_none_of_the_students_words():
     secret = "deadbeef" * 4
     error = StudentError(f"E{secret}", secret, f'  File "conv.py", line 7, in f_{secret}\n    raise E()')
-    message, _ = _error_message("conv_forward", error, "", public=False)
+    message, _ = _error_message("conv.conv_forward", error, "", public=False, modules=("conv",))
     assert secret not in message and "own class in conv.py, line 7" in message
-    public, _ = _error_message("conv_forward", error, "", public=True)
+    public, _ = _error_message("conv.conv_forward", error, "", public=True)
     assert secret in public
     assert secret not in kind_of(Opaque(f"C{secret}"))
     numpy_warning = "RuntimeWarning: overflow encountered in exp"
     assert shown_warnings([f"UserWarning: {secret}", numpy_warning], public=False) == \
         [numpy_warning, "a warning of your code (its text is not shown for a hidden case)"]
+
+
+def test_a_hidden_case_words_what_the_students_process_said_with_the_graders_vocabulary():
+    """The student's process can send any error, named like the grader's own: none is quoted."""
+    secret = "deadbeef" * 4
+    for kind in ("Timeout", "Crash", "MissingModule", "MissingFunction", "BadResult"):
+        forged = StudentError(kind, f"{secret} died with SIG{secret}", f'  File "{secret}.py", line 3')
+        message, _ = _error_message("conv.conv_forward", forged, "", public=False, modules=("conv",))
+        assert secret not in message, (kind, message)
+    seen = StudentError("Timeout", "the call did not finish within 2 s", seen_by_grader=True)
+    assert "within 2 s" in _error_message("conv.conv_forward", seen, "", public=False)[0]
+    frames = '  File "conv.py", line 99999\n  File "rnn.py", line 12'
+    where = _error_message("conv.conv_forward", StudentError("ValueError", secret, frames), "", False,
+                           modules=("conv", "rnn"))[0]
+    assert "in rnn.py, line 12" in where
+    far = _error_message("conv.conv_forward", StudentError("ValueError", secret, frames[:30]), "", False,
+                         modules=("conv",))[0]
+    assert "line 99999" not in far
+    forged_warning = f"RuntimeWarning: overflow encountered in {secret}"
+    assert shown_warnings([forged_warning], public=False) == [
+        "a warning of your code (its text is not shown for a hidden case)"]
