@@ -38,6 +38,7 @@ import numpy as np
 
 from . import gradcheck
 from .assignment import Assignment, current
+from .child import describe_end
 from .hints import Clue, Diagnosis, diagnose, explain_error, wrong_form
 from .inputs import call_form, call_with, describe, fresh, split_call
 from .protocol import Opaque
@@ -157,7 +158,9 @@ KNOWN_ERRORS = frozenset(name for name, value in vars(builtins).items()
                          if isinstance(value, type) and issubclass(value, BaseException)) | {"LinAlgError"}
 _SYSTEM_ERROR = re.compile(r"\[Errno (\d{1,4})\] ([\w ,'-]{1,60})")  # an OSError's errno and strerror
 _FRAME = re.compile(r'File "(\w{1,40})\.py", line (\d{1,6})')  # a frame line of child.student_traceback
-_SIGNAL = re.compile(r"died with (SIG[A-Z0-9]{2,8})")  # child.describe_end's words
+# child.describe_end's words for a worker's end
+_SIGNAL = re.compile(r"the student's process died with (SIG[A-Z0-9]{2,8})(: [\w ,()]{1,80})?")
+_EXITED = re.compile(r"the student's process exited \(status (\d{1,3})\) in the middle of a call")
 MAX_LINE = 5000  # a line number a hidden case may show: a bounded number, not a channel
 
 
@@ -190,11 +193,13 @@ def _hidden_words(function: str, error: StudentError) -> str:
         return f"the submission has no {module}.py"
     if error.type_name == "MissingFunction":
         return f"{module}.py has no function {name}()"
-    if error.type_name == "Crash":
-        died = _SIGNAL.search(error.message)
-        valid = died and died.group(1) in signal.Signals.__members__
-        return "the student's process " + (f"died with {died.group(1)}" if valid else "ended") + \
-            " in the middle of a call"
+    if error.type_name == "Crash":  # child.describe_end's words, if they are, rebuilt from their numbers
+        died, exited = _SIGNAL.fullmatch(error.message), _EXITED.fullmatch(error.message)
+        if died and died.group(1) in signal.Signals.__members__:
+            return describe_end(-signal.Signals[died.group(1)].value)
+        if exited and int(exited.group(1)) <= 255:
+            return describe_end(int(exited.group(1)))
+        return "the student's process ended in the middle of a call"
     return f"{name}() ran out of time, or did not return a result that could be read"  # a forged Timeout
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import _error_message, kind_of, shown_warnings
-from autograder.child import StudentError
+from autograder.child import StudentError, describe_end
 from autograder.hints import Clue, explain_error, factor, wrong_form
 from autograder.protocol import Opaque
 
@@ -61,6 +61,9 @@ def test_a_hidden_case_words_what_the_students_process_said_with_the_graders_voc
         forged = StudentError(kind, f"{secret} died with SIG{secret}", f'  File "{secret}.py", line 3')
         message, _ = _error_message("conv.conv_forward", forged, "", public=False, modules=("conv",))
         assert secret not in message, (kind, message)
+    for end in (-9, -11, 3):  # the child's own words for a worker's end: rebuilt, not quoted
+        crash = StudentError("Crash", describe_end(end))
+        assert _error_message("conv.conv_forward", crash, "", False)[0] == describe_end(end) + "."
     seen = StudentError("Timeout", "the call did not finish within 2 s", seen_by_grader=True)
     assert "within 2 s" in _error_message("conv.conv_forward", seen, "", public=False)[0]
     frames = '  File "conv.py", line 99999\n  File "rnn.py", line 12'
