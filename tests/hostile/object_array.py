@@ -2,7 +2,7 @@
 
 MODULE = "basics"
 TASK = "basics.sgd_step"
-REASON = r"dtype object"
+REASON = r"an ndarray of Python objects"
 
 
 def sgd_step(params, grads, lr):
