@@ -8,6 +8,7 @@ The folder holds an ``assignment.toml``::
     reference = "solutions"           # the reference package (default: solutions/ in the folder)
     stubs = "assignments"             # the student's package, written by ``autograder stubs``
     tasks = "tasks.py"                # defines TASKS: a tuple of ``spec.Task``
+    checks = "checks.py"              # its own checks and hints (``registry``); default: checks.py if present
     [[notebooks]]                     # one per reference module, in lecture order
     module = "basics"
     lecture = "lecture/01_basics.md"  # the lecture notes of that notebook
@@ -35,8 +36,12 @@ import tomllib
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .spec import Task
+
+if TYPE_CHECKING:
+    from .checks import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK4 = ROOT / "week4"
@@ -74,6 +79,8 @@ class Assignment:
     stubs: Path  # the student's package's folder
     tasks: tuple[Task, ...]
     lectures: tuple[Lecture, ...]
+    checks_file: Path | None  # its own checks and hints, if it has any
+    registry: Registry  # the checks and hints its tasks may name: the engine's and its own
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -133,8 +140,24 @@ def _load(folder: Path) -> Assignment:
     for task in tasks:
         if task.module not in modules:
             raise AssignmentError(f"{manifest}: task {task.name} is in no notebook's module")
+    checks_file = folder / settings["checks"] if "checks" in settings else folder / "checks.py"
+    checks_file = checks_file if "checks" in settings or checks_file.is_file() else None
     return Assignment(folder, name, str(settings.get("title", name)), str(settings.get("heading", name)),
-                      reference, (folder / settings.get("stubs", "assignments")).resolve(), tasks, lectures)
+                      reference, (folder / settings.get("stubs", "assignments")).resolve(), tasks, lectures,
+                      checks_file, load_registry(checks_file, tasks, name))
+
+
+def load_registry(checks_file: Path | None, tasks: tuple[Task, ...], name: str) -> Registry:
+    """The checks and hints of the engine and of ``checks_file``; ``AssignmentError`` when the file does
+    not load or a task names a check or hint that exists nowhere."""
+    from . import registry  # the checks import numpy: only when an assignment is loaded
+
+    try:
+        loaded = registry.load(checks_file, name)
+        registry.check_tasks(tasks, loaded)
+    except registry.RegistryError as exc:
+        raise AssignmentError(str(exc)) from None
+    return loaded
 
 
 def _tasks(path: Path, name: str) -> tuple[Task, ...]:

@@ -29,7 +29,7 @@ from .atomic import write_atomic
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import from_wire, to_wire
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: each case's call form (``positional``)
 MAX_BYTES = 512 * 2**20  # the hidden plan's arrays (about 3 MB for week 4)
 
 
@@ -60,7 +60,8 @@ def load(assignment: Assignment, names: list[str]) -> dict[str, list[dict[str, A
 
 
 def store(assignment: Assignment, tasks: dict[str, list[dict[str, Any]]]) -> None:
-    """Keep every task's cases (``inputs``, ``expected``, ``seconds``); a failure to write is no error."""
+    """Keep every task's cases (``inputs``, ``expected``, ``seconds``, ``numeric``, ``positional``); a
+    failure to write is no error."""
     folder = cache_folder()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)

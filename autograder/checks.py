@@ -22,7 +22,7 @@ from __future__ import annotations
 import builtins
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +30,11 @@ import numpy as np
 
 from . import gradcheck
 from .assignment import Assignment, current
-from .hints import Clue, diagnose, explain_error, why_invalid, wrong_form
-from .inputs import describe, to_generators
+from .hints import Clue, Diagnosis, diagnose, explain_error, wrong_form
+from .inputs import call_form, call_with, describe, fresh, split_call
 from .protocol import Opaque
 from .runner import Outcome, Runner
-from .spec import Case, Seed, Task
+from .spec import Case, Task
 
 if TYPE_CHECKING:
     from .child import StudentError
@@ -62,6 +62,17 @@ class Reference:
         module, name = qualname.split(".")
         return getattr(self.assignment.reference_module(module), name)
 
+    def run(self, qualname: str, inputs: dict[str, Any] | list[Any]) -> tuple[Any, Any]:
+        """The reference function's value on its own deep copy of ``inputs`` (a dict: in its
+        signature's call form; a list: by position), and that copy as the call left it."""
+        function, own = self.function(qualname), fresh(inputs)
+        positional = call_form(function, list(own)) if isinstance(own, dict) else None
+        return call_with(function, own, positional), own
+
+    def call(self, qualname: str) -> Callable[[dict[str, Any] | list[Any]], Any]:
+        """The reference function as a function of a case's inputs (``run``'s value)."""
+        return lambda inputs: self.run(qualname, inputs)[0]
+
 
 # The numerical checks each ``Context.gradcheck`` value runs on a gradient.
 GRADCHECKS = {
@@ -75,7 +86,13 @@ GRADCHECKS = {
 
 @dataclass
 class Context:
-    """What a judge works with. ``reference`` is None in the student's self-check."""
+    """What a judge works with: the student's functions (``call``), the reference's (``reference``,
+    None in the student's self-check), the numerical gradients' truth (``numeric``), the hints.
+
+    ``inputs`` given to ``call`` and ``numeric`` are a case's inputs dict (name -> value), called
+    in the case's call form (``positional``: how many go by position, the others by name), or a
+    list, all by position. Every call gets its own copy of every argument.
+    """
 
     runner: Runner
     reference: Reference | None = None
@@ -83,12 +100,20 @@ class Context:
     full_limit: int = FULL_LIMIT
     numerics: dict[str, Any] = field(default_factory=dict)  # the reference's numerical gradients, made ahead
     public: bool = False  # the case's feedback may show its values (SPEC §3: a hidden case's may not)
+    positional: int | None = None  # the case's call form (``inputs.call_form``); None: all by position
+    registry: Registry = field(default_factory=lambda: engine())  # the checks and hints tasks may name
     warnings: list[str] = field(default_factory=list)
     output: list[str] = field(default_factory=list)
 
-    def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
+    def call(self, function: str, inputs: dict[str, Any] | list[Any], keep: tuple[int, ...] = (),
              global_seed: int | None = None, role: str = "") -> Outcome:
-        outcome = self.runner.call(function, args, keep, global_seed)
+        """Call the student's ``function`` ("module.name"); ``Failed`` if it raised, crashed or timed out.
+
+        ``keep``: the indices of returned values that stay in the student's process (a cache);
+        ``global_seed``: ``np.random.seed`` before the call; ``role``: why it is called, for messages.
+        """
+        args, kwargs = split_call(inputs, self.positional)
+        outcome = self.runner.call(function, args, keep, global_seed, kwargs)
         self.warnings += outcome.warnings
         if outcome.output:
             self.output.append(outcome.output)
@@ -96,15 +121,16 @@ class Context:
             raise Failed(*_error_message(function.split(".")[1], outcome.error, role, self.public))
         return outcome
 
-    def numeric(self, function: str) -> Callable[..., Any]:
-        """The forward pass whose numerical gradients are the truth."""
+    def numeric(self, function: str) -> Callable[[dict[str, Any] | list[Any]], Any]:
+        """The forward pass whose numerical gradients are the truth: the reference's when grading,
+        the student's own in the self-check; it takes a case's inputs."""
         if self.reference is not None:
-            return self.reference.function(function)
+            return self.reference.call(function)
+        return lambda inputs: self.call(function, inputs, role="needed for the numerical gradient").value
 
-        def student(*args: Any) -> Any:
-            return self.call(function, list(args), role="needed for the numerical gradient").value
-
-        return student
+    def hints(self, names: Iterable[str]) -> tuple[Diagnosis, ...]:
+        """The diagnoses ``names`` (a task's ``hints`` option), the assignment's own included."""
+        return tuple(self.registry.hints[name] for name in names)
 
     @property
     def numeric_alone(self) -> bool:
@@ -177,7 +203,8 @@ _OPAQUE_TYPES = re.compile(r"ndarray of dtype [\w<>|=\[\]]{1,24}|ndarray of shap
                            r"bytes|bytearray|complex|module|type|object|range|map|zip|filter|dict")
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What a value is, in the grader's words (never a class name the student chose)."""
     if isinstance(value, Opaque):
         if not _OPAQUE_TYPES.fullmatch(value.type_name):
             return "an object of a class of its own (it cannot leave the student's process)"
@@ -193,7 +220,7 @@ def unpack(value: Any, returns: str | tuple[str, ...], function: str) -> dict[st
     if isinstance(returns, str):
         return {returns: value}
     if not isinstance(value, tuple | list) or len(value) != len(returns):
-        returned = f"{len(value)} values" if isinstance(value, tuple | list) else _kind(value)
+        returned = f"{len(value)} values" if isinstance(value, tuple | list) else kind_of(value)
         raise Failed(f"{function}() should return a tuple of {len(returns)} values ({', '.join(returns)}); "
                      f"it returned {returned}.")
     return dict(zip(returns, value))
@@ -211,10 +238,10 @@ def _check_keys(name: str, got: Any, want: dict, public: bool = False) -> None:
             missing = sorted(set(want) - set(got))
             detail = (f" missing {missing}" if missing else "") + \
                       (f" with {len(set(got) - set(want))} other keys" if set(got) - set(want) else "") + "."
-        raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {_kind(got)}{detail}")
+        raise Failed(f"{name} should be a dict with keys {sorted(want)}; it is {kind_of(got)}{detail}")
 
 
-def check_form(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: Clue | None = None,
+def check_form(name: str, got: Any, want: Any, hints: tuple[Diagnosis, ...] = (), clue: Clue | None = None,
                public: bool = False) -> None:
     """Check that an array (or a dict of arrays) has the type, shape, dtype and finiteness of ``want``.
 
@@ -227,12 +254,15 @@ def check_form(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue
             check_form(f"{name}[{key!r}]", got[key], want[key], public=public)
         return
     if not isinstance(got, np.ndarray):
-        raise Failed(f"{name} should be an ndarray of shape {want.shape}; it is {_kind(got)}.")
+        raise Failed(f"{name} should be an ndarray of shape {want.shape}; it is {kind_of(got)}.")
     if got.shape != want.shape:  # the form is told before any value hint: an empty axis, an axis order
         raise Failed(f"{name} has shape {got.shape}; expected {want.shape}.",
                      wrong_form(got, want, name) or diagnose(hints, got, want, clue or Clue(name, {})))
     if got.dtype.kind not in "biuf":
         raise Failed(f"{name} has dtype {got.dtype}; expected a numeric array.")
+    if want.dtype == bool and got.dtype != bool:
+        raise Failed(f"{name} has dtype {got.dtype}; expected a bool array.",
+                     "a comparison (a < b) gives a bool array; .astype(bool) converts one.")
     if want.dtype == np.float64 and got.dtype.kind == "f" and got.dtype != np.float64:
         raise Failed(f"{name} has dtype {got.dtype}; expected float64.",
                      f"compute in float64: {got.dtype} keeps too few digits. Look for dtype={got.dtype} or "
@@ -242,13 +272,17 @@ def check_form(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue
                      "look for a division by zero or an overflow (np.exp of a large number).")
 
 
-def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: Clue | None = None,
+def compare(name: str, got: Any, want: Any, hints: tuple[Diagnosis, ...] = (), clue: Clue | None = None,
             public: bool = False) -> None:
-    """Check type, shape, finiteness and value of ``got`` against ``want``."""
+    """Check type, shape, finiteness and value of ``got`` against ``want``: an array, a number, a
+    string, a bool, None, or a list or dict of these (a dict key by key). ``hints``: the diagnoses
+    tried on a wrong array (``Context.hints``)."""
     clue = clue or Clue(name, {})
     clue.name = name
     if isinstance(want, np.ndarray):
         check_form(name, got, want, hints, clue, public)
+        if want.dtype == bool:
+            got, want = got.astype(np.int8), want.astype(np.int8)  # True/False told apart as 1/0
         wrong = ~np.isclose(got, want, rtol=RTOL, atol=ATOL)
         if wrong.any():
             worst = np.unravel_index(int(np.argmax(np.abs(got - want) * wrong)), want.shape)
@@ -257,19 +291,22 @@ def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: C
                          f"{float(np.abs(got - want)[worst]):.3g} at index {tuple(int(i) for i in worst)}"
                          f"{detail}, relative error {gradcheck.rel_error(got, want):.2g}.",
                          diagnose(hints, got, want, clue))
+    elif want is None:
+        if got is not None:
+            raise Failed(f"{name} should be None; it is {kind_of(got)}.")
     elif isinstance(want, bool):
         if got is not want:
             raise Failed(f"{name} should be {want}; it is {got!r}.")
     elif isinstance(want, int):
         if not isinstance(got, int) or isinstance(got, bool):
-            raise Failed(f"{name} should be an int; it is {_kind(got)}" +
+            raise Failed(f"{name} should be an int; it is {kind_of(got)}" +
                          (" (use integer division //)." if isinstance(got, float) else "."))
         if got != want:
             raise Failed(f"{name} is {got}" + (f"; expected {want}." if public else "; that is not right."),
                          diagnose(hints, got, want, clue))
     elif isinstance(want, float):
         if not isinstance(got, int | float) or isinstance(got, bool):
-            raise Failed(f"{name} should be a Python float; it is {_kind(got)} (convert with float(...)).")
+            raise Failed(f"{name} should be a Python float; it is {kind_of(got)} (convert with float(...)).")
         if not np.isfinite(got):
             raise Failed(f"{name} is {got}.", "look for a log of zero or an overflow.")
         if not np.isclose(got, want, rtol=RTOL, atol=ATOL):
@@ -280,11 +317,12 @@ def compare(name: str, got: Any, want: Any, hints: tuple[str, ...] = (), clue: C
         if got != want:
             if public:
                 raise Failed(f"{name} is {got!r}; expected {want!r}.")
-            what = f"a string of {len(got)} characters" if isinstance(got, str) else _kind(got)
+            what = f"a string of {len(got)} characters" if isinstance(got, str) else kind_of(got)
             raise Failed(f"{name} is not right: it is {what} (a hidden case does not show it).")
     elif isinstance(want, list | tuple):
         if not isinstance(got, list | tuple) or len(got) != len(want):
-            raise Failed(f"{name} should be a list of {len(want)} arrays; it is {_kind(got)}"
+            items = "arrays" if all(isinstance(w, np.ndarray) for w in want) else "values"
+            raise Failed(f"{name} should be a list of {len(want)} {items}; it is {kind_of(got)}"
                          + (f" of length {len(got)}." if isinstance(got, list | tuple) else "."))
         hint = diagnose(hints, got, want, clue) if len(want) and isinstance(want[0], np.ndarray) else ""
         for k, (g, w) in enumerate(zip(got, want)):
@@ -309,25 +347,81 @@ def _right(got: Any, want: Any) -> bool:
     return True
 
 
-def _same(a: Any, b: Any) -> bool:
+_PLAIN = (int, float, str, bool, type(None))
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal to the last bit: arrays, numbers, strings, None, and lists and dicts of them (NaN equals
+    NaN). Objects that never leave the student's process (a cache's handle) count as the same."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and \
-            bool(np.array_equal(a, b))
+            bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f" and b.dtype.kind == "f"))
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, _PLAIN) and isinstance(b, _PLAIN):
+        return bool(a == b or (a != a and b != b))
     return True
 
 
-def check_inputs_unchanged(function: str, names: list[str], before: list[Any], outcome: Outcome) -> None:
-    """No argument may change (SPEC §1); ``names`` are the function's parameter names."""
-    for name, old, new in zip(names, before, outcome.args_after):
-        if new is not None and not _same(old, new):
-            raise Failed(f"{function}() changed its input {name} in place.",
-                         f"never modify an argument: `{name} += ...` (or `{name}[...] = ...`) changes the "
-                         f"caller's array. Build a new one instead: `d = {name} + ...`, or work on "
-                         f"{name}.copy().")
+def _changed_part(name: str, before: Any, after: Any) -> str:
+    """Where ``after`` first differs from ``before``: ``bn_param['running_mean']``, ``grads[1]``, ``x``."""
+    if isinstance(before, dict) and isinstance(after, dict) and before.keys() == after.keys():
+        return next((_changed_part(f"{name}[{k!r}]", before[k], after[k]) for k in before
+                     if not same(before[k], after[k])), name)
+    if isinstance(before, list | tuple) and isinstance(after, list | tuple) and len(before) == len(after):
+        return next((_changed_part(f"{name}[{i}]", b, a) for i, (b, a) in enumerate(zip(before, after))
+                     if not same(b, a)), name)
+    return name
+
+
+def _copy_advice(name: str, value: Any) -> str:
+    """How to leave an argument as it was, in the words of its kind."""
+    if isinstance(value, dict):
+        return (f"never modify an argument: `{name}[key] = ...` changes the caller's dict. Build a new one "
+                f"instead: `d = dict({name})` (or copy.deepcopy({name}) when it holds arrays you update), "
+                "then change d.")
+    if isinstance(value, list):
+        return (f"never modify an argument: `{name}[i] = ...` or `{name}.append(...)` changes the caller's "
+                f"list. Build a new one instead: `new = list({name})`, or a list comprehension.")
+    return (f"never modify an argument: `{name} += ...` (or `{name}[...] = ...`) changes the caller's array. "
+            f"Build a new one instead: `d = {name} + ...`, or work on {name}.copy().")
+
+
+STATE = "state after the call"  # the expected values' key of the state arguments after the reference's call
+
+
+def check_inputs_unchanged(function: str, inputs: dict[str, Any], outcome: Outcome,
+                           state: dict[str, Any] | None = None, public: bool = False) -> None:
+    """Every argument as the call should leave it: a state argument (``state``: its name -> the
+    reference's state after the same call) updated in place as the reference's was, any other
+    unchanged (SPEC §1, §4). ``inputs``: the call's arguments by parameter name."""
+    state = state or {}
+    for name, after in outcome.inputs_after(inputs).items():
+        before = inputs[name]
+        if name in state:
+            _check_state(function, name, before, after, state[name], public)
+        elif after is not None and not same(before, after):
+            raise Failed(f"{function}() changed its input {_changed_part(name, before, after)} in place.",
+                         _copy_advice(name, before))
+
+
+def _check_state(function: str, name: str, before: Any, after: Any, want: Any, public: bool) -> None:
+    """A state argument after the call against the reference's after the same call, key by key."""
+    if after is None and not isinstance(want, int | float | str | bool | type(None)):
+        raise Failed(f"the state argument {name} did not come back from {function}().")
+    if isinstance(want, dict) and isinstance(after, dict) and isinstance(before, dict):
+        parts = [(f"{name}[{key!r}]", before.get(key), after.get(key), want[key]) for key in want]
+    else:
+        parts = [(name, before, after, want)]
+    for part, old, new, right in parts:
+        if same(old, new) and not same(old, right):
+            raise Failed(f"{function}() did not update {part}: after the call it still holds what it held "
+                         "before.",
+                         f"{name} is state that {function}() updates in place, for the caller to see: assign "
+                         f"into it ({part} = ...), do not only build a new value or return it.")
+    compare(f"{name} after the call", after, want, public=public)
 
 
 # --- the kinds of task -------------------------------------------------------------------------
@@ -344,32 +438,43 @@ def _values(named: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in named.items() if k != "cache"}
 
 
-def _reference_call(ref: Reference, task_function: str, inputs: dict[str, Any]) -> Any:
-    return ref.function(task_function)(*to_generators(list(inputs.values())))
+def fed_function(task: Task) -> str:
+    """The function a case's inputs are the arguments of: the task's own, or its ``forward``'s."""
+    return task.options.get("forward", task.name)
+
+
+def _with_state(task: Task, expected: dict, after: dict[str, Any]) -> dict:
+    """``expected`` with the task's ``state`` arguments as the reference's call left them."""
+    if task.options.get("state"):
+        expected[STATE] = {name: after[name] for name in task.options["state"]}
+    return expected
 
 
 def expected_value(ref: Reference, task: Task, inputs: dict[str, Any], rng: np.random.Generator) -> dict:
-    return _values(unpack(_reference_call(ref, task.name, inputs), _returns(task), task.function))
+    value, after = ref.run(task.name, inputs)
+    return _with_state(task, _values(unpack(value, _returns(task), task.function)), after)
 
 
 def judge_value(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> None:
     _judge_values(ctx, task, case, inputs, expected)
 
 
-def _judge_values(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> dict:
-    """Call the function once, compare the ``expected`` values; returns every value it returned."""
+def _judge_values(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict,
+                  judged: tuple[str, ...] | None = None) -> dict:
+    """Call the function once, compare the ``expected`` values (those named ``judged``, by default
+    all) and its arguments after the call; returns every value it returned."""
     returns = _returns(task)
-    args = list(inputs.values())
-    outcome = ctx.call(task.name, args, _keep(returns))
+    outcome = ctx.call(task.name, inputs, _keep(returns))
     got = _values(unpack(outcome.value, returns, task.function))
-    reference = ctx.reference.function(task.name) if ctx.reference else None
+    reference = ctx.reference.call(task.name) if ctx.reference else None
+    values = {k: v for k, v in expected.items() if k != STATE and (judged is None or k in judged)}
     # Which values are right tells a diagnosis where the mistake is (next_c right, next_h wrong: after c).
-    right = [name for name, want in expected.items() if _right(got[name], want)]
-    extra = {"expected": expected, "right": right}
-    for name, want in expected.items():
-        compare(name, got[name], want, task.options.get("hints", ()), Clue(name, inputs, reference, extra),
-                case.public)
-    check_inputs_unchanged(task.function, list(inputs), args, outcome)
+    right = [name for name, want in values.items() if _right(got[name], want)]
+    extra = {"expected": values, "right": right}
+    hints = ctx.hints(task.options.get("hints", ()))
+    for name, want in values.items():
+        compare(name, got[name], want, hints, Clue(name, inputs, reference, extra), case.public)
+    check_inputs_unchanged(task.function, inputs, outcome, expected.get(STATE), case.public)
     return got
 
 
@@ -386,11 +491,13 @@ def _grad_name(path: tuple[str, str | None]) -> str:
     return f"d{path[1] or path[0]}"
 
 
-def _replaced(inputs: dict[str, Any], path: tuple[str, str | None], value: np.ndarray) -> list[Any]:
+def _replaced(inputs: dict[str, Any], path: tuple[str, str | None], value: np.ndarray) -> dict[str, Any]:
+    """The inputs with one array (an argument, or a key of a dict argument) replaced by ``value``.
+
+    The rest is shared with ``inputs``: whatever calls a function on it copies it first (``Reference.run``,
+    the runners)."""
     name, key = path
-    new = dict(inputs)
-    new[name] = dict(inputs[name], **{key: value}) if key else value
-    return list(new.values())
+    return dict(inputs, **{name: dict(inputs[name], **{key: value}) if key else value})
 
 
 def _numerical_check(ctx: Context, name: str, f: Callable[[np.ndarray], float], x: np.ndarray,
@@ -426,29 +533,30 @@ def _scalar_from(outputs: Any, returns: str | tuple[str, ...], upstream: list[np
 
 def expected_backward(ref: Reference, task: Task, inputs: dict[str, Any], rng: np.random.Generator) -> dict:
     returns = task.options["returns"]
-    named = unpack(_reference_call(ref, task.options["forward"], inputs), returns, "forward")
+    value, after = ref.run(task.options["forward"], inputs)
+    named = unpack(value, returns, "forward")
     upstream = [rng.standard_normal(np.shape(v)) for k, v in named.items() if k != "cache"]
-    grads = ref.function(task.name)(*upstream, named["cache"])
+    grads, _ = ref.run(task.name, [*upstream, named["cache"]])
     grads = grads if isinstance(grads, tuple) else (grads,)
-    return {"upstream": upstream, "grads": dict(zip(map(_grad_name, _wrt_paths(task, inputs)), grads))}
+    expected = {"upstream": upstream, "grads": dict(zip(map(_grad_name, _wrt_paths(task, inputs)), grads))}
+    return _with_state(task, expected, after)
 
 
 def judge_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> None:
     forward, returns = task.options["forward"], task.options["returns"]
-    args = list(inputs.values())
-    fwd = ctx.call(forward, args, _keep(returns), role=f"needed to test {task.function}")
+    fwd = ctx.call(forward, inputs, _keep(returns), role=f"needed to test {task.function}")
     cache = unpack(fwd.value, returns, forward.split(".")[1])["cache"]
     upstream = expected["upstream"]
     names = list(expected["grads"])
     outcome = ctx.call(task.name, [*upstream, cache])
     got = unpack(outcome.value, tuple(names) if len(names) > 1 else names[0], task.function)
     again = ctx.call(task.name, [*upstream, cache])
-    check_inputs_unchanged(forward.split(".")[1], list(inputs), args, fwd)
+    check_inputs_unchanged(forward.split(".")[1], inputs, fwd, expected.get(STATE), case.public)
     # The backward's parameters, as SPEC names them: d + each forward output (dout, dnext_h, dnext_c), cache.
-    check_inputs_unchanged(task.function, [f"d{n}" for n in returns if n != "cache"] + ["cache"], upstream,
+    check_inputs_unchanged(task.function, dict(zip([f"d{n}" for n in returns if n != "cache"], upstream)),
                            outcome)
-    reference = ctx.reference.function(forward) if ctx.reference else None
-    hints, want = task.options.get("hints", ()), expected["grads"]
+    reference = ctx.reference.call(forward) if ctx.reference else None
+    hints, want = ctx.hints(task.options.get("hints", ())), expected["grads"]
     wrong = [n for n in names if not _right(got[n], want[n])]
     extra = {"upstream": upstream[0], "size": inputs.get("size"), "stride": inputs.get("stride"),
              "wrong": wrong, "all_wrong": len(wrong) == len(names) > 2,
@@ -469,7 +577,7 @@ def judge_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
             raise Failed(failed.message, failed.hint or shared) from None
         _numerical_check(ctx, name, _scalar_function(task, inputs, fn, path, expected), _at(inputs, path),
                          got[name])
-    if not _same(unpack(again.value, tuple(names) if len(names) > 1 else names[0], task.function), got):
+    if not same(unpack(again.value, tuple(names) if len(names) > 1 else names[0], task.function), got):
         raise Failed(f"calling {task.function}() twice with the same cache gave different results.",
                      "the backward pass must not change its cache (no in-place updates of cached arrays).")
 
@@ -482,7 +590,7 @@ def judge_loss_grad(ctx: Context, task: Task, case: Case, inputs: dict[str, Any]
     """A function returning (loss, gradient of the loss): values, and the gradient numerically."""
     loss_name, grad_name = _returns(task)
     if ctx.numeric_alone:
-        got = _judge_values(ctx, task, case, inputs, {loss_name: expected[loss_name]})
+        got = _judge_values(ctx, task, case, inputs, expected, judged=(loss_name,))
         check_form(grad_name, got[grad_name], expected[grad_name])
     else:
         got = _judge_values(ctx, task, case, inputs, expected)
@@ -506,7 +614,8 @@ def _numeric_name(task: Task, path: tuple[str, str | None]) -> str:
     return f"{grad_name}[{path[1]!r}]" if path[1] else grad_name
 
 
-def _scalar_function(task: Task, inputs: dict[str, Any], fn: Callable[..., Any], path: tuple[str, str | None],
+def _scalar_function(task: Task, inputs: dict[str, Any], fn: Callable[[dict[str, Any]], Any],
+                     path: tuple[str, str | None],
                      expected: dict) -> Callable[[np.ndarray], float]:
     """The scalar whose gradient the task's gradient is, as a function of one input (``path``).
 
@@ -515,10 +624,10 @@ def _scalar_function(task: Task, inputs: dict[str, Any], fn: Callable[..., Any],
     """
     if task.check == "backward":
         returns, upstream = task.options["returns"], expected["upstream"]
-        return lambda v: _scalar_from(fn(*_replaced(inputs, path, v)), returns, upstream)
+        return lambda v: _scalar_from(fn(_replaced(inputs, path, v)), returns, upstream)
 
     def loss(v: np.ndarray) -> float:
-        value = fn(*_replaced(inputs, path, v))
+        value = fn(_replaced(inputs, path, v))
         if not isinstance(value, tuple | list) or not isinstance(value[0], int | float):
             raise Failed(f"{task.function}() must return the loss as a float first.")
         return float(value[0])
@@ -534,7 +643,7 @@ def reference_numerics(ref: Reference, task: Task, inputs: dict[str, Any], expec
     """
     if task.check not in ("backward", "loss_grad"):
         return {}
-    fn = ref.function(task.options["forward"] if task.check == "backward" else task.name)
+    fn = ref.call(task.options["forward"] if task.check == "backward" else task.name)
     made = {}
     for path in _wrt_paths(task, inputs):
         f, x = _scalar_function(task, inputs, fn, path, expected), _at(inputs, path)
@@ -545,220 +654,70 @@ def reference_numerics(ref: Reference, task: Task, inputs: dict[str, Any], expec
     return made
 
 
-# --- dropout: judged by its properties (the student's mask need not be the reference's) ----------
-
-def _binomial_ok(dropped: int, n: int, p: float) -> tuple[bool, str]:
-    """Is ``dropped`` a plausible draw of Binomial(n, p)? Five standard deviations (p ~ 6e-7)."""
-    sd = np.sqrt(n * p * (1 - p))
-    ok = abs(dropped - n * p) <= 5 * sd + 1e-9
-    return bool(ok), (f"{dropped} of {n} dropped ({dropped / n:.3f}), but p = {p} drops "
-                      f"{p:.3f} +- {5 * sd / n:.3f}")
-
-
-def _expect_reproducible(ctx: Context, task: Task, args: list[Any], first: np.ndarray) -> None:
-    seed = next(a for a in args if isinstance(a, Seed))
-    again = ctx.call(task.name, args, global_seed=12345).value
-    other_global = ctx.call(task.name, args, global_seed=54321).value
-    first, again, other_global = (_first(v) for v in (first, again, other_global))
-    if not _same(again, other_global):
-        # The calls differ only in np.random.seed(...) set before them: the result follows that state.
-        raise Failed(f"the same rng seed ({seed.seed}) gave different results when numpy's global seed "
-                     "changed: they come from numpy's global random state, not from rng.",
-                     "draw every random number from the rng argument (rng.random(...)), never from "
-                     "np.random.")
-    if not _same(first, again):
-        raise Failed(f"the same rng seed ({seed.seed}) gave different results.",
-                     "draw every random number from the rng argument (rng.random(...)), and only from it.")
-
-
-def _expect_independent(mask: np.ndarray) -> None:
-    """No two rows (or columns) of a 2-D mask are copies: each unit is dropped on its own."""
-    if mask.ndim != 2 or not 0 < mask.mean() < 1:
-        return  # p = 0 keeps every unit: any rule gives the same mask
-    for axis, what in ((0, "row"), (1, "column")):
-        if np.all(mask == np.take(mask, [0], axis=axis)):
-            raise Failed(f"every {what} of the mask drops the same units: the units must be dropped "
-                         "independently of each other.",
-                         "draw one random number per unit (rng.random(shape)), not one per row or column, "
-                         "and do not pick units by their position.")
-
-
-def _expect_new_mask_per_seed(ctx: Context, task: Task, args: list[Any], first: np.ndarray,
-                              mask_of: Callable[[Any], Any]) -> None:
-    """Another rng seed, in the same process, gives another mask; ``first`` is the case's own seed's.
-
-    A mask cached in a module global, drawn from a fixed seed, or that drops the same units (the
-    first p*n) every time passes every test of one call; this catches it.
-    """
-    if not 0 < first.mean() < 1:
-        return
-    index = next(i for i, a in enumerate(args) if isinstance(a, Seed))
-    other_seed = Seed(args[index].seed + 1000)
-    other = mask_of(ctx.call(task.name, [*args[:index], other_seed, *args[index + 1:]]).value)
-    if isinstance(other, np.ndarray) and _same(first, other):
-        raise Failed(f"rng seeds {args[index].seed} and {other_seed.seed} gave the same mask: it does not "
-                     "come from rng (a mask drawn once and kept, or drawn from a fixed seed).",
-                     "draw a new mask from the rng argument at every call: rng.random(shape) >= p.")
-    advanced = Seed(args[index].seed, skip=7)  # the same seed, a generator that has drawn already
-    later = mask_of(ctx.call(task.name, [*args[:index], advanced, *args[index + 1:]]).value)
-    if isinstance(later, np.ndarray) and _same(first, later):
-        raise Failed(f"a generator of seed {args[index].seed} that had already drawn 7 numbers gave the "
-                     "same mask as a fresh one: the mask follows the seed, not the generator's state.",
-                     "draw the mask from rng itself (rng.random(shape) >= p): never key a cache on the seed.")
-
-
-def _first(value: Any) -> Any:
-    """The first returned value of a function that returns several (as a tuple or a list)."""
-    return value[0] if isinstance(value, tuple | list) and value else value
-
-
 def expected_nothing(ref: Reference, task: Task, inputs: dict[str, Any], rng: np.random.Generator) -> dict:
+    """Nothing made ahead: the judge needs no reference value (its time on the case is measured instead)."""
     return {}
 
 
-def judge_dropout_mask(ctx: Context, task: Task, case: Case, inputs: dict[str, Any], expected: dict) -> None:
-    args = list(inputs.values())
-    mask = ctx.call(task.name, args).value
-    shape, p = tuple(inputs["shape"]), inputs["p"]
-    if not isinstance(mask, np.ndarray) or mask.shape != shape:
-        raise Failed(f"the mask should be an ndarray of shape {shape}; it is {_kind(mask)}.")
-    if mask.dtype != bool:
-        raise Failed(f"the mask should be a bool array (True = kept); its dtype is {mask.dtype}.",
-                     "a comparison such as rng.random(shape) >= p gives a bool array.")
-    _expect_independent(mask)
-    ok, detail = _binomial_ok(int(mask.size - mask.sum()), mask.size, p)
-    if not ok:
-        flipped, _ = _binomial_ok(int(mask.size - mask.sum()), mask.size, 1 - p)
-        raise Failed(f"wrong fraction dropped: {detail}.",
-                     "p is the fraction DROPPED (True = kept with probability 1 - p)." if flipped else "")
-    _expect_reproducible(ctx, task, args, mask)
-    _expect_new_mask_per_seed(ctx, task, args, mask, lambda value: value)
-
-
-def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
-                          expected: dict) -> None:
-    args = list(inputs.values())
-    outcome = ctx.call(task.name, args, keep=(1,))
-    out = unpack(outcome.value, ("out", "cache"), task.function)["out"]
-    x, p = inputs["x"], inputs["p"]
-    check_inputs_unchanged(task.function, list(inputs), args, outcome)
-    if not inputs["train"]:
-        compare("out at test time (train=False)", out, x, ("test_time",), Clue("out", inputs))
-        return
-    if not isinstance(out, np.ndarray) or out.shape != x.shape:
-        raise Failed(f"out should be an ndarray of shape {x.shape}; it is {_kind(out)}.")
-    kept = out != 0
-    if not np.allclose(out[kept], x[kept] / (1 - p), rtol=1e-9, atol=0):
-        unscaled = np.allclose(out[kept], x[kept], rtol=1e-9, atol=0)
-        raise Failed("the kept units of out are not x / (1 - p).",
-                     "that is non-inverted dropout: divide the kept units by (1 - p) so that E[out] = x."
-                     if unscaled else "out must be x * mask / (1 - p).")
-    _expect_independent(kept)
-    ok, detail = _binomial_ok(int((~kept).sum()), x.size, p)
-    if not ok:
-        raise Failed(f"wrong fraction dropped: {detail}.",
-                     "p is the fraction DROPPED, not the fraction kept.")
-    _expect_reproducible(ctx, task, args, out)
-    _expect_new_mask_per_seed(ctx, task, args, kept, lambda value: _first(value) != 0)
-
-
-def judge_dropout_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
-                           expected: dict) -> None:
-    args = list(inputs.values())
-    fwd = ctx.call("dropout.dropout_forward", args, keep=(1,), role="needed to test dropout_backward")
-    out, cache = unpack(fwd.value, ("out", "cache"), "dropout_forward").values()
-    x = inputs["x"]
-    if not isinstance(out, np.ndarray) or out.shape != x.shape:
-        raise Failed("dropout_forward() returned no usable out, so its backward cannot be tested.")
-    dout = np.random.default_rng(x.size).standard_normal(x.shape)
-    dx = ctx.call(task.name, [dout, cache]).value
-    again = ctx.call(task.name, [dout, cache]).value
-    # The forward is x times a fixed mask and scale, so its exact derivative is out / x.
-    want = dout * out / x
-    compare("dx", dx, want, ("factor", "zero"), Clue("dx", inputs))
-    if not _same(dx, again):
-        raise Failed("calling dropout_backward() twice with the same cache gave different results.",
-                     "reuse the forward pass's mask from the cache; never draw a new one.")
-
-
-# --- the char-RNN: does the student's network learn "hello"? -------------------------------------
-
-def greedy_text(params: dict[str, np.ndarray], vocab: str, start: str, length: int) -> str:
-    """The grader's own greedy continuation, to judge a student's trained parameters."""
-    text, h = start, np.zeros(params["Wh"].shape[0])
-    for _ in range(length - 1):
-        x = np.eye(len(vocab))[vocab.index(text[-1])]
-        h = np.tanh(x @ params["Wx"] + h @ params["Wh"] + params["b"])
-        text += vocab[int(np.argmax(h @ params["Why"] + params["by"]))]
-    return text
-
-
-def judge_char_rnn_train(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
-                         expected: dict) -> None:
-    value = ctx.call(task.name, list(inputs.values())).value
-    params, vocab, losses = unpack(value, ("params", "vocab", "losses"), task.function).values()
-    text, steps = inputs["text"], inputs["steps"]
-    if not isinstance(params, dict) or not all(isinstance(params.get(k), np.ndarray)
-                                                for k in ("Wx", "Wh", "b", "Why", "by")):
-        raise Failed("params should be a dict of arrays Wx, Wh, b, Why, by.")
-    if vocab != "".join(sorted(set(text))):
-        raise Failed(f"vocab should be the sorted characters of {text!r}.")
-    if not isinstance(losses, list | tuple) or len(losses) != steps or \
-            not all(isinstance(v, int | float) and np.isfinite(v) for v in losses):
-        raise Failed(f"losses should be a list of {steps} finite floats, one per step.")
-    if not losses[-1] < min(0.1, losses[0] / 4):
-        raise Failed(f"the loss did not fall enough: {losses[0]:.3f} at the start, {losses[-1]:.3f} after "
-                     f"{steps} steps (it should end below 0.1).",
-                     "if rnn_backward passes its own task, look at the update: W <- W - lr * dW after "
-                     "clipping.")
-    try:
-        continued = greedy_text(params, vocab, text[0], len(text))
-    except (ValueError, IndexError) as exc:
-        raise Failed(f"the trained parameters have the wrong shapes: {exc}.") from None
-    if continued != text:
-        raise Failed(f"the trained network continues {text[0]!r} as {continued!r}, not {text!r}.")
-    indices = np.array([[vocab.index(ch) for ch in text]])
-    loss = ctx.numeric("char_rnn.char_rnn_loss")(params, indices[:, :-1], indices[:, 1:])[0]
-    if not abs(loss - losses[-1]) <= 0.25 * losses[-1] + 1e-4:
-        raise Failed(f"the returned parameters have a loss of {loss:.4g} on {text!r}, but the last loss "
-                     f"reported is {losses[-1]:.4g}: the losses are not those of this training.",
-                     "append the loss that char_rnn_loss returns at each step, and return the parameters "
-                     "that the steps updated.")
-    other = dict(inputs, seed=inputs["seed"] + 1, steps=10)
-    other_params = unpack(ctx.call(task.name, list(other.values())).value, ("params", "vocab", "losses"),
-                          task.function)["params"]
-    if isinstance(other_params, dict) and _same(params, other_params):
-        raise Failed(f"seeds {inputs['seed']} and {other['seed']} gave the same parameters: they were not "
-                     "trained from the seed's initial weights.",
-                     "start from init_params(V, hidden_size, np.random.default_rng(seed)) and train them.")
+Expected = Callable[[Reference, Task, dict[str, Any], np.random.Generator], dict]
+Judge = Callable[[Context, Task, Case, dict[str, Any], dict], None]
+CHECK_MARK = "autograder_check"  # the attribute ``check`` sets: (name, expected)
 
 
 @dataclass(frozen=True)
 class Check:
-    expected: Callable[[Reference, Task, dict[str, Any], np.random.Generator], dict]
-    judge: Callable[[Context, Task, Case, dict[str, Any], dict], None]
+    """A kind of task: what the reference gives on a case's inputs (``expected``, made ahead: the
+    grader's cache, the public cases' file) and how a case is judged (``judge`` raises ``Failed``)."""
+
+    expected: Expected
+    judge: Judge
+
+
+def check(name: str, expected: Expected = expected_nothing) -> Callable[[Judge], Judge]:
+    """Declare a judge of an assignment's own (in its checks file) as the check ``name``, which a
+    ``Task(check=name)`` names. ``expected``: what the reference gives, made ahead (default:
+    nothing). It registers nothing global: the assignment collects it when it loads (``registry``)."""
+    def mark(judge: Judge) -> Judge:
+        setattr(judge, CHECK_MARK, (name, expected))
+        return judge
+
+    return mark
 
 
 CHECKS: dict[str, Check] = {
     "value": Check(expected_value, judge_value),
     "backward": Check(expected_backward, judge_backward),
     "loss_grad": Check(expected_loss_grad, judge_loss_grad),
-    "dropout_mask": Check(expected_nothing, judge_dropout_mask),
-    "dropout_forward": Check(expected_nothing, judge_dropout_forward),
-    "dropout_backward": Check(expected_nothing, judge_dropout_backward),
-    "char_rnn_train": Check(expected_nothing, judge_char_rnn_train),
 }
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The checks and hints an assignment's tasks may name: the engine's and its own (``registry``)."""
+
+    checks: Mapping[str, Check]
+    hints: Mapping[str, Diagnosis]
+
+
+def engine() -> Registry:
+    """The engine's checks and hints alone (``registry.ENGINE``: these, and ``properties``)."""
+    from .registry import ENGINE  # properties builds on this module
+
+    return ENGINE
 
 
 def judge_raises(ctx: Context, task: Task, case: Case, inputs: dict[str, Any]) -> None:
     """The function must refuse these inputs with ``case.raises`` and a message."""
-    outcome = ctx.runner.call(task.name, list(inputs.values()))
+    args, kwargs = split_call(inputs, ctx.positional)
+    outcome = ctx.runner.call(task.name, args, (), None, kwargs)
     ctx.warnings += outcome.warnings
-    call = f"{task.function}({', '.join(describe(v) for v in inputs.values())})"
+    shown = [describe(v) for v in args] + [f"{name}={describe(v)}" for name, v in kwargs.items()]
+    call = f"{task.function}({', '.join(shown)})"
     error = outcome.error
     if error is None:
-        raise Failed(f"{call} returned {_kind(outcome.value)}; it should raise {case.raises} ({case.label}).",
-                     why_invalid(inputs))
+        why = diagnose(ctx.hints(task.options.get("hints", ())), outcome.value, None, Clue("refused", inputs))
+        raise Failed(f"{call} returned {kind_of(outcome.value)}; it should raise {case.raises} "
+                     f"({case.label}).", why)
     if error.type_name == "NotImplementedError":
         raise Failed(f"{task.function}() is not written yet: it raised NotImplementedError.")
     if error.type_name != case.raises:
@@ -767,5 +726,3 @@ def judge_raises(ctx: Context, task: Task, case: Case, inputs: dict[str, Any]) -
                      "check the inputs first and raise a ValueError that says what is wrong.")
     if not error.message.strip():
         raise Failed(f"{call} raised {case.raises} without a message: say what is wrong with the input.")
-
-

@@ -147,17 +147,18 @@ class Executor:
             return {"error": [exc.type_name, exc.message, exc.trace]}
         return {"imported": True}
 
-    def call(self, qualname: str, args: list, keep: tuple[int, ...] = (), global_seed: int | None = None
-             ) -> dict[str, Any]:
-        """Call a student function; returns value, args_after, warnings, or error."""
+    def call(self, qualname: str, args: list, keep: tuple[int, ...] = (), global_seed: int | None = None,
+             kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Call a student function; returns value, args_after, kwargs_after, warnings, or error."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 fn = self.function(qualname)
                 args = make_generators(self.resolve(args))
+                kwargs = make_generators(kwargs or {})
                 if global_seed is not None:
                     np.random.seed(global_seed)
-                value = fn(*args)
+                value = fn(*args, **kwargs)
             except StudentError as exc:
                 return {"error": [exc.type_name, exc.message, exc.trace]}
             except BaseException as exc:  # noqa: BLE001 - SystemExit included: report, never exit
@@ -173,8 +174,11 @@ class Executor:
                     items[index] = protocol.Handle(ident)
             value = (tuple(items) if isinstance(value, tuple) else items) if several else items[0]
         messages = [f"{w.category.__name__}: {w.message}" for w in caught][:20]
-        after = [a if isinstance(a, np.ndarray | list | dict) else None for a in args]
-        return {"value": value, "args_after": after, "warnings": messages}
+        def mutable(a: Any) -> Any:
+            return a if isinstance(a, np.ndarray | list | dict) else None
+
+        return {"value": value, "args_after": [mutable(a) for a in args],
+                "kwargs_after": {name: mutable(a) for name, a in kwargs.items()}, "warnings": messages}
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         """One request of the grader: ``import`` a module, ``call`` a function, ``drop`` what it kept."""
@@ -185,7 +189,8 @@ class Executor:
             return {"dropped": True}
         if request.get("forget"):  # a new case of the same task, in the same worker
             self.drop()
-        return self.call(request["function"], request["args"], tuple(request["keep"]), request["global_seed"])
+        return self.call(request["function"], request["args"], tuple(request["keep"]), request["global_seed"],
+                         request.get("kwargs"))
 
     def drop(self) -> None:
         self.kept.clear()

@@ -22,17 +22,19 @@ import numpy as np
 from . import cache, submission
 from .assignment import Assignment, current
 from .checks import (
-    CHECKS,
     Context,
     Failed,
     Reference,
+    Registry,
+    engine,
     expected_nothing,
+    fed_function,
     judge_raises,
     reference_numerics,
     shown_warnings,
 )
 from .cleanup import LockedFolder
-from .inputs import case_seed, make_inputs, to_generators
+from .inputs import call_form, case_seed, make_inputs
 from .runner import InProcessRunner, Runner
 from .sandbox import Limits, Sandbox, SandboxError
 from .spec import Case, Task
@@ -91,6 +93,7 @@ class PlannedCase:
     expected: dict[str, Any] | None
     seconds: float = 0.0  # the reference's own time on the case: it sets the student's time limit
     numeric: dict[str, Any] = field(default_factory=dict)  # the reference's numerical gradients
+    positional: int | None = None  # how many inputs go by position (``inputs.call_form``); None: all
 
 
 Plan = list[tuple[Task, list[PlannedCase]]]
@@ -105,20 +108,21 @@ def plan_cases(tasks: Iterable[Task], reference: Reference, public_only: bool = 
     """
     plan = []
     for task in tasks:
-        check = CHECKS[task.check]
+        check = reference.assignment.registry.checks[task.check]
         planned = []
         for index, case in enumerate(task.cases):
             if public_only and not case.public:
                 continue
             rng = np.random.default_rng(case_seed(task.name, index))
             inputs = make_inputs(case.args, rng)
+            positional = call_form(reference.function(fed_function(task)), list(inputs))
             started = time.perf_counter()
             expected = None if case.raises else check.expected(reference, task, inputs, rng)
             seconds = time.perf_counter() - started
             if check.expected is expected_nothing:  # nothing made ahead: time the function itself
                 seconds = _reference_seconds(reference, task, inputs)
             numeric = reference_numerics(reference, task, inputs, expected) if numerics and expected else {}
-            planned.append(PlannedCase(case, inputs, expected, seconds, numeric))
+            planned.append(PlannedCase(case, inputs, expected, seconds, numeric, positional))
         plan.append((task, planned))
     return plan
 
@@ -126,7 +130,7 @@ def plan_cases(tasks: Iterable[Task], reference: Reference, public_only: bool = 
 def _reference_seconds(reference: Reference, task: Task, inputs: dict[str, Any]) -> float:
     started = time.perf_counter()
     with contextlib.suppress(Exception):  # a case it must raise on, or arguments of another form
-        reference.function(task.name)(*to_generators(list(inputs.values())))
+        reference.run(task.name, inputs)
     return time.perf_counter() - started
 
 
@@ -139,13 +143,13 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
     """Judge one case. A hidden case's result holds no printed output and no text the student's
     code chose (SPEC §3): the judges word its failure, ``shown_warnings`` filters its warnings."""
     case = planned.case
-    ctx.public = case.public
+    ctx.public, ctx.positional = case.public, planned.positional
     failure: Failed | None = Failed("interrupted")  # until judged: a fresh worker for whatever comes next
     try:
         if case.raises:
             judge_raises(ctx, task, case, planned.inputs)
         else:
-            CHECKS[task.check].judge(ctx, task, case, planned.inputs, planned.expected)
+            ctx.registry.checks[task.check].judge(ctx, task, case, planned.inputs, planned.expected)
         failure = None
     except Failed as failed:
         failure = failed
@@ -173,8 +177,12 @@ def run_plan(
     reference: Reference | None,
     gradcheck: str = "both",
     limits: Limits | None = None,
+    registry: Registry | None = None,
 ) -> list[TaskResult]:
     """Judge every planned case; a task scores the share of its cases passed times its points.
+
+    ``registry``: the checks and hints the tasks name (by default the reference's assignment's,
+    else the engine's alone).
 
     Each case's calls get ``call_limit`` (from the reference's time on the case). The
     submission's total time (``limits.total``) is shared out among the tasks: a task that
@@ -182,6 +190,7 @@ def run_plan(
     that is far too slow costs its own tasks, never the tasks after it.
     """
     limits = limits or Limits()
+    registry = registry or (reference.assignment.registry if reference else engine())
     share = limits.total / max(1, len(plan))
     results = []
     for number, (task, planned_cases) in enumerate(plan):
@@ -194,7 +203,7 @@ def run_plan(
                 continue
             started = time.monotonic()
             runner.limit_calls(call_limit(limits, planned.seconds))
-            context = Context(runner, reference, gradcheck, numerics=planned.numeric)
+            context = Context(runner, reference, gradcheck, numerics=planned.numeric, registry=registry)
             cases.append(judge_case(context, task, planned))
             spent += time.monotonic() - started
         if number + 1 == len(plan) or plan[number + 1][0].module != task.module:
@@ -243,11 +252,12 @@ def _hidden_plan(assignment: Assignment) -> Plan:
     tasks = assignment.tasks
     stored = cache.load(assignment, [task.name for task in tasks])
     if stored is not None and all(len(stored[task.name]) == len(task.cases) for task in tasks):
-        return [(task, [PlannedCase(case, c["inputs"], c["expected"], c["seconds"], c["numeric"])
-                        for case, c in zip(task.cases, stored[task.name])]) for task in tasks]
+        return [(task, [PlannedCase(case, c["inputs"], c["expected"], c["seconds"], c["numeric"],
+                                    c["positional"]) for case, c in zip(task.cases, stored[task.name])])
+                for task in tasks]
     plan = plan_cases(tasks, Reference(assignment), numerics=True)
-    cache.store(assignment, {task.name: [{"inputs": p.inputs, "expected": p.expected,
-                                          "seconds": p.seconds, "numeric": p.numeric} for p in cases]
+    cache.store(assignment, {task.name: [{"inputs": p.inputs, "expected": p.expected, "seconds": p.seconds,
+                                          "numeric": p.numeric, "positional": p.positional} for p in cases]
                              for task, cases in plan})
     return plan
 

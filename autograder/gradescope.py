@@ -55,7 +55,7 @@ BUNDLED = "assignment"  # the bundle's folder holding the assignment and its ref
 SETTINGS = "settings.json"  # in the bundle: the choices made when it was built
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's, most hidden first
 HIDDEN_VISIBILITY = "after_published"
-GRADING_REQUIREMENTS = ("numpy", "rich")  # all that the grader imports beyond the standard library
+GRADING_REQUIREMENTS = ("numpy", "scipy", "rich")  # all that grading imports beyond the standard library
 DEFAULT_ROOT = "/autograder"
 
 SETUP_SH = """#!/usr/bin/env bash

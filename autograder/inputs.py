@@ -1,22 +1,27 @@
-"""What a case feeds a function: its argument specs (``spec.Rand``, ``Ints``, ``Seed``) made into arrays.
+"""What a case feeds a function: its argument specs (``spec.Rand``, ``Ints``, ``Seed``, ...) made into arrays.
 
-A case names its arguments in the order of the function's signature; each is a
-literal (an int, a float, a string) or a spec. Every case draws its arrays from
-its own seed, so the same case always sees the same numbers.
+A case names its arguments by the function's parameter names; each is a literal
+(a number, a string, a bool, None), a spec, or a list or dict of these. Every case
+draws its arrays from its own seed, so the same case always sees the same numbers.
+``call_form`` decides which arguments go by position and which by name.
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .protocol import SeedArg, map_leaves
-from .spec import Ints, Rand, Seed
+from .spec import SPECS, Bools, Ints, Positive, Rand, Seed, Uniform
 
 # The specs are spec's; tasks.py files written against this module import them from here too.
-__all__ = ["Ints", "Rand", "Seed", "case_seed", "describe", "make_inputs", "to_generators"]
+__all__ = ["Bools", "Ints", "Positive", "Rand", "Seed", "Uniform", "call_form", "call_with", "case_seed",
+           "describe", "fresh", "make_inputs", "split_call", "to_generators"]
 
 
 def case_seed(task: str, index: int) -> int:
@@ -26,12 +31,54 @@ def case_seed(task: str, index: int) -> int:
 
 def make_inputs(spec: Any, rng: np.random.Generator) -> Any:
     """Materialise a spec: specs become arrays, containers are walked, literals kept."""
-    return map_leaves(spec, lambda v: v.make(rng) if isinstance(v, Rand | Ints | Seed) else v)
+    return map_leaves(spec, lambda v: v.make(rng) if isinstance(v, SPECS) else v)
 
 
 def to_generators(value: Any) -> Any:
     """Replace every Seed in an argument tree by a fresh Generator, just before a call."""
     return map_leaves(value, lambda v: SeedArg(v.seed, v.skip).generator() if isinstance(v, Seed) else v)
+
+
+def call_form(function: Callable[..., Any], names: list[str]) -> int:
+    """How many of a case's arguments go by position: the leading ``names`` that are the leading
+    positional parameters of ``function``'s signature, in order. The others go by name (a
+    keyword-only parameter, or one that follows a skipped default)."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):  # no signature to read: everything by position, as listed
+        return len(names)
+    positional = 0
+    for name, parameter in zip(names, parameters):
+        if parameter.name != name or parameter.kind not in (parameter.POSITIONAL_ONLY,
+                                                            parameter.POSITIONAL_OR_KEYWORD):
+            break
+        positional += 1
+    return positional
+
+
+Inputs = dict[str, Any] | list[Any]  # a case's inputs by parameter name, or arguments by position
+
+
+def split_call(inputs: Inputs, positional: int | None) -> tuple[list[Any], dict[str, Any]]:
+    """A call's (args, kwargs): of a case's inputs dict, the first ``positional`` (None: all) by
+    position and the others by name; a list goes all by position."""
+    if not isinstance(inputs, dict):
+        return list(inputs), {}
+    items = list(inputs.items())
+    positional = len(items) if positional is None else positional
+    return [value for _, value in items[:positional]], dict(items[positional:])
+
+
+def fresh(inputs: Any) -> Any:
+    """A deep copy of a case's inputs for one call of a trusted function (the reference), its
+    generators made anew: nothing the call changes in place reaches the case, nor the next call."""
+    return to_generators(copy.deepcopy(inputs))
+
+
+def call_with(function: Callable[..., Any], inputs: Inputs, positional: int | None) -> Any:
+    """``function`` called on ``inputs`` (see ``split_call``), as they are: ``fresh`` copies them."""
+    args, kwargs = split_call(inputs, positional)
+    return function(*args, **kwargs)
 
 
 def describe(value: Any) -> str:

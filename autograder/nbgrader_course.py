@@ -11,8 +11,9 @@ copied anywhere and used with any checkout's grader, its virtualenv activated or
 
 Its kernels never see the reference: the course's kernelspec starts
 ``autograder.course_kernel``, where ``import solutions`` fails, and their test cells run
-the public cases. The hidden cases run only in ``autograder nbgrader-autograde``, on the
-sandboxed grader.
+the public cases: the course's own copy, ``public_cases/public_cases.bin``, with the
+assignment's checks file beside it (``nbgrader_config.py`` points the kernels there). The
+hidden cases run only in ``autograder nbgrader-autograde``, on the sandboxed grader.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import argparse
 import json
 from pathlib import Path
 
-from .assignment import Assignment, current
+from . import public
+from .assignment import WEEK4, Assignment, current
 from .notebooks import write_notebooks
+from .release import own_checks
 
 CELL_TIMEOUT = 300  # seconds per cell when nbgrader runs a notebook (nbgrader validate)
 
@@ -59,17 +62,21 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [os.path.join(HERE, "j
                                                            os.environ.get("JUPYTER_PATH")]))
 c.Execute.kernel_name = "python3"
 c.Execute.timeout = {timeout}
+
+# The public cases those test cells run, and the assignment's own checks beside them: this course's
+# copy (autograder/public.py), whichever checkout's grader the kernel imports.
+os.environ["{public_variable}"] = os.path.join(HERE, "public_cases", "{public_file}")
 '''
 
 # jupyter_client replaces a kernelspec's "python" by the interpreter that starts the kernel.
 KERNEL = {"argv": ["python", "-m", "autograder.course_kernel", "-f", "{connection_file}"],
           "display_name": "Python 3 (the grader's, without the reference)", "language": "python"}
 
-NEXT_STEPS = (  # (command, why), for the assignment
+NEXT_STEPS = (  # (command, why), for the assignment; {option}: its --assignment, unless week 4's
     ("nbgrader generate_assignment {a}", "the student version, into release/{a}/"),
     ("nbgrader db student add STUDENT_ID", "once per student"),
     ("", "each student's notebooks go into submitted/STUDENT_ID/{a}/ (or: nbgrader collect)"),
-    ("autograder nbgrader-autograde . {a}", "the scores, into gradebook.db (not nbgrader autograde)"),
+    ("autograder nbgrader-autograde . {a}{option}", "the scores, into gradebook.db (not nbgrader autograde)"),
     ("nbgrader generate_feedback {a}", "HTML feedback, under feedback/"),
     ("nbgrader export", "grades.csv"),
 )
@@ -84,11 +91,17 @@ def write_course(course_dir: str | Path, assignment: Assignment | None = None) -
     course.mkdir(parents=True, exist_ok=True)
     config = course / "nbgrader_config.py"
     config.write_text(CONFIG.format(course_id=json.dumps(f"ann-{assignment.name}"), title=assignment.title,
-                                    assignment=assignment.name, timeout=CELL_TIMEOUT))
+                                    assignment=assignment.name, timeout=CELL_TIMEOUT,
+                                    public_variable=public.PATH_VARIABLE, public_file=public.FILENAME))
+    cases = public.write(course / "public_cases" / public.FILENAME, assignment)
+    own = [cases.parent / assignment.checks_file.name] if assignment.checks_file else []
+    for path in own:
+        path.write_bytes(own_checks(assignment).read_bytes())
     kernel = course / "jupyter" / "kernels" / "python3" / "kernel.json"
     kernel.parent.mkdir(parents=True, exist_ok=True)
     kernel.write_text(json.dumps(KERNEL, indent=1) + "\n")
-    return [config, kernel, *write_notebooks(course / "source" / assignment.name, False, assignment)]
+    notebooks = write_notebooks(course / "source" / assignment.name, False, assignment)
+    return [config, kernel, cases, *own, *notebooks]
 
 
 def command(args: argparse.Namespace) -> int:
@@ -102,7 +115,8 @@ def command(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     print(f"Next, in {args.course_dir}:")
-    name = current().name
+    assignment = current()
+    option = "" if assignment.folder == WEEK4 else f" --assignment {assignment.folder}"
     for step, why in NEXT_STEPS:
-        print(f"  {step.format(a=name):<40} # {why.format(a=name)}")
+        print(f"  {step.format(a=assignment.name, option=option):<40} # {why.format(a=assignment.name)}")
     return 0

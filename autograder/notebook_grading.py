@@ -146,7 +146,7 @@ def grade_task(task: str, namespace: dict[str, Any]) -> float:
             plan, reference, which = task_plan(task)
             runner = NamespaceRunner(namespace)
             try:
-                results = run_plan(runner, plan, reference)
+                results = run_plan(runner, plan, reference, registry=None if reference else public.registry())
             finally:
                 runner.close()
     except Exception as exc:  # noqa: BLE001 - an exception here would zero the cell without a word

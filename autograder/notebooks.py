@@ -48,7 +48,7 @@ HOW_TO = """\
 `raise NotImplementedError()`, following the `# TODO` above it, and run the cell. The locked
 cell after it grades that function and shows its score; its printout says which case failed,
 what was expected and a hint. On your machine it runs the public cases; the graders run more
-(other shapes, strides, sequence lengths), so make your function general. Do not rename the
+(other shapes and sizes, the edge cases), so make your function general. Do not rename the
 functions. Only definitions are graded: cells that explore, print or plot are fine anywhere.
 """
 

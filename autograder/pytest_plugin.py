@@ -30,7 +30,7 @@ import pytest
 from rich.console import Console
 
 from . import public
-from .checks import Context
+from .checks import Context, Registry, engine
 from .grade import CaseResult, GradeResult, PlannedCase, judge_case, score_task, summarize
 from .report import print_result
 from .runner import InProcessRunner
@@ -46,9 +46,10 @@ class SelfCheck:
     tasks: dict[str, tuple[Task, int]] = field(default_factory=dict)  # name -> (task, its public cases)
     results: dict[str, list[CaseResult]] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
+    registry: Registry = field(default_factory=engine)  # their checks and hints (``public.registry``)
 
     def judge(self, task: Task, planned: PlannedCase) -> CaseResult:
-        result = judge_case(Context(self.runner), task, planned)
+        result = judge_case(Context(self.runner, registry=self.registry), task, planned)
         self.results.setdefault(task.name, []).append(result)
         return result
 
@@ -117,6 +118,7 @@ class PublicCases(pytest.File):
 
     def collect(self) -> Iterator[ModuleCases]:
         state = self.config.stash[STATE]
+        state.registry = public.registry(self.path)
         modules: dict[str, list[tuple[Task, list[PlannedCase]]]] = {}
         for task, planned_cases in public.load_plan(self.path):
             state.tasks[task.name] = (task, len(planned_cases))
@@ -128,7 +130,7 @@ class PublicCases(pytest.File):
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("autograder", "the self-check (public cases)")
     group.addoption("--submission", metavar="PATH", default=None,
-                    help="the folder with your basics.py, conv.py, ... (default: assignments/ under the "
+                    help="the folder with your exercise modules (default: assignments/ under the "
                          "rootdir); write --submission=PATH, with the =")
 
 

@@ -8,7 +8,8 @@ The bundle is what a student clones or downloads::
       requirements.txt     the pinned packages, and this folder's autograder (`-e .`)
       pyproject.toml       makes autograder/ installable; pytest's settings
       conftest.py          loads the pytest self-check (autograder.pytest_plugin)
-      assignments/         the stubs and public_cases.bin (public inputs, expected values)
+      assignments/         the stubs and public_cases.bin (public inputs, expected values), and the
+                           assignment's own checks file if it has one (what the self-check judges with)
       notebooks/           the same exercises as notebooks, release versions
       autograder/          only the modules the self-check and the notebooks import
 
@@ -18,7 +19,8 @@ autograder package is shipped as the import closure of its entry points: the
 self-check's and whatever the notebooks' cells import. A module gets in because
 something imports it, never because it sits in the package; ``tasks.py`` (every
 hidden case) and ``solutions`` must stay out, and a shipped module that imports
-either at import time stops the release, naming the module.
+either at import time stops the release, naming the module; so does an
+assignment's checks file that imports its tasks or its reference.
 
 The notebooks' kernels run in ``notebooks/``: they find the autograder because
 ``pip install -r requirements.txt`` installs this folder in editable mode (an
@@ -45,7 +47,7 @@ LOCK = stubs.ROOT / "requirements.lock"
 # What `python -m autograder check` and `pytest` import first; cli imports selfcheck and report lazily.
 SELF_CHECK_ENTRY_POINTS = ("__init__", "__main__", "cli", "selfcheck", "report", "pytest_plugin")
 REFERENCE_ONLY = ("solutions",)  # week 4's reference as a package: never shipped (nor any assignment's)
-STUDENT_REQUIREMENTS = ("numpy", "rich", "pytest", "notebook")
+STUDENT_REQUIREMENTS = ("numpy", "scipy", "rich", "pytest", "notebook")  # scipy: the "properties" check
 
 CONFTEST = '''"""Loads the self-check into pytest: `pytest` runs the public cases on assignments/."""
 
@@ -99,8 +101,8 @@ Run either command in this folder; both run the same public cases on `assignment
     python -m autograder check       # a table: every task, its score, the first failure and a hint
     pytest                           # one test per case; the same table at the end
 
-    pytest -k conv_forward           # only the cases of conv.conv_forward
-    pytest -k "conv and not pool"    # conv.py without the pooling tasks: any -k works
+    pytest -k {function}    # only the cases of {task}
+    pytest -k "{module} and not {function}"    # {module}.py without that task: any -k works
     pytest --submission=other/folder # check another folder (write the `=`)
 
 In the notebooks, the cell after each exercise runs the same cases on your function.
@@ -109,8 +111,8 @@ A failing case says what was checked, on which shapes, what came back against wh
 expected, and a hint. Gradients are checked numerically against your own forward passes.
 
 The public cases are a sample. Your grade comes from more cases of each function (other
-shapes, strides, paddings, batch and sequence length 1, ...), so passing them all is
-necessary, not sufficient: test your edge cases too.
+shapes and sizes, the edge cases), so passing them all is necessary, not sufficient: test
+your edge cases too.
 """
 
 
@@ -201,12 +203,27 @@ def notebook_imports(notebooks: list[Path]) -> set[str]:
     return found
 
 
+def own_checks(assignment: Assignment) -> Path:
+    """The assignment's checks file, which the self-check needs; refused if it imports what must
+    not ship: its tasks (the hidden cases) or its reference."""
+    path = assignment.checks_file
+    forbidden = {*REFERENCE_ONLY, assignment.reference.name, "tasks"}
+    imported = module_imports(path.read_text()) & forbidden
+    if imported:
+        raise ReleaseError(f"{path} imports {', '.join(sorted(imported))} at import time: the student bundle "
+                           "would need the reference or the hidden cases (import it in the function that "
+                           "uses it)")
+    return path
+
+
 def _write_bundle(out: Path, assignment: Assignment) -> None:
     from .notebooks import write_notebooks
 
     assignments = out / "assignments"
     stubs.write_assignments(assignments, assignment)
     public.write(assignments / public.FILENAME, assignment)
+    if assignment.checks_file:
+        shutil.copy(own_checks(assignment), assignments / assignment.checks_file.name)
     notebooks = write_notebooks(out / "notebooks", True, assignment)
     (out / "autograder").mkdir()
     entry_points = (*SELF_CHECK_ENTRY_POINTS, *sorted(notebook_imports(notebooks)))
@@ -214,7 +231,9 @@ def _write_bundle(out: Path, assignment: Assignment) -> None:
         shutil.copy(PACKAGE / f"{name}.py", out / "autograder" / f"{name}.py")
     requirements = pinned_requirements(STUDENT_REQUIREMENTS) + "-e .\n"
     files = ", ".join(f"`{module}.py`" for module in assignment.modules)
-    readme = README.format(title=assignment.title, files=files)
+    first = assignment.tasks[0]  # the README's examples: the assignment's own first task
+    readme = README.format(title=assignment.title, files=files, task=first.name, function=first.function,
+                           module=first.module)
     pyproject = PYPROJECT.format(name=assignment.name, title=assignment.title)
     for name, text in (("README.md", readme), ("conftest.py", CONFTEST), ("pyproject.toml", pyproject),
                        ("requirements.txt", requirements), (".gitignore", GITIGNORE)):

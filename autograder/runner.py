@@ -23,15 +23,21 @@ class Outcome:
     """What one call of a student function gave."""
 
     value: Any = None
-    args_after: list[Any] = field(default_factory=list)
+    args_after: list[Any] = field(default_factory=list)  # each argument after the call (None: immutable)
     warnings: list[str] = field(default_factory=list)
     output: str = ""
     error: StudentError | None = None
+    kwargs_after: dict[str, Any] = field(default_factory=dict)  # the same, of the arguments given by name
+
+    def inputs_after(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Each of a call's ``inputs`` (by name, positional ones first) as the call left it."""
+        after = {**self.kwargs_after, **dict(zip(inputs, self.args_after))}
+        return {name: after.get(name) for name in inputs}
 
 
 class Runner(Protocol):
     def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
-             global_seed: int | None = None) -> Outcome: ...
+             global_seed: int | None = None, kwargs: dict[str, Any] | None = None) -> Outcome: ...
 
     def release(self, fresh: bool = True) -> None:
         """Forget the objects kept by earlier calls; ``fresh``: start the next case from scratch."""
@@ -64,9 +70,11 @@ def outcome_from(result: Any, output: str = "") -> Outcome:
     if result.keys() & {"imported", "dropped"}:
         return Outcome(output=output)
     after, warnings = result.get("args_after"), result.get("warnings")
-    if "value" not in result or not isinstance(after, list) or not isinstance(warnings, list):
+    by_name = result.get("kwargs_after", {})
+    if "value" not in result or not isinstance(after, list) or not isinstance(by_name, dict) or \
+            not isinstance(warnings, list):
         raise ProtocolError("a malformed reply")
-    return Outcome(result["value"], after, [str(w)[:500] for w in warnings[:20]], output)
+    return Outcome(result["value"], after, [str(w)[:500] for w in warnings[:20]], output, None, by_name)
 
 
 def round_trip(value: Any) -> Any:
@@ -80,8 +88,9 @@ class InProcessRunner:
         self.executor = Executor(package_dir)
 
     def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
-             global_seed: int | None = None) -> Outcome:
-        result = self.executor.call(function, round_trip(to_wire(args)), keep, global_seed)
+             global_seed: int | None = None, kwargs: dict[str, Any] | None = None) -> Outcome:
+        result = self.executor.call(function, round_trip(to_wire(args)), keep, global_seed,
+                                    round_trip(to_wire(kwargs or {})))
         return outcome_from(round_trip(result))
 
     def release(self, fresh: bool = True) -> None:

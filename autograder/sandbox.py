@@ -514,7 +514,8 @@ class Sandbox:
     # --- the runner interface ----------------------------------------------------------------------
 
     def call(
-        self, function: str, args: list[Any], keep: tuple[int, ...] = (), global_seed: int | None = None
+        self, function: str, args: list[Any], keep: tuple[int, ...] = (), global_seed: int | None = None,
+        kwargs: dict[str, Any] | None = None,
     ) -> Outcome:
         module = function.split(".")[0]
         if module in self._broken:
@@ -537,8 +538,8 @@ class Sandbox:
             return Outcome(error=StudentError("Timeout", f"not run: {name}() ran out of time on two earlier "
                                                          "cases (an endless loop, or far too slow)"))
         limit = max(self.limits.floor / 4, self._call_limit / 10) if timeouts else self._call_limit
-        request = {"op": "call", "function": function, "args": to_wire(args), "keep": list(keep),
-                   "global_seed": global_seed, "forget": self._forget}
+        request = {"op": "call", "function": function, "args": to_wire(args), "kwargs": to_wire(kwargs or {}),
+                   "keep": list(keep), "global_seed": global_seed, "forget": self._forget}
         self._forget = False
         outcome = self._exchange(request, limit)
         if outcome.error is not None and outcome.error.type_name == "Timeout":

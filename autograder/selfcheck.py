@@ -21,7 +21,7 @@ def run_selfcheck(path: Path, plan: Plan | None = None) -> GradeResult:
     )
     runner = InProcessRunner(folder)
     try:
-        results = run_plan(runner, plan or public.load_plan(), reference=None)
+        results = run_plan(runner, plan or public.load_plan(), reference=None, registry=public.registry())
     finally:
         runner.close()
     return summarize(str(path), results, [], started, {"mode": "in-process"})

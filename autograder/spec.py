@@ -1,6 +1,9 @@
-"""How a graded task is described: a Task, its Cases, and the specs of their arrays (``tasks.py``).
+"""How a graded task is described: a Task, its Cases, and the specs of their arguments (``tasks.py``).
 
-Plain data: an assignment's tasks load without numpy (``inputs`` makes the arrays).
+A case's ``args`` name the reference function's parameters (``{"x": Rand((2, 3)), "mode": "relu"}``).
+Each value is a literal (int, float, str, bool, None, a tuple of ints such as a shape), a
+spec below (an array drawn from the case's own seed, or a random generator), or a list or
+dict of these. Plain data: an assignment's tasks load without numpy (``inputs`` makes the arrays).
 """
 
 from __future__ import annotations
@@ -49,6 +52,40 @@ class Rand:
 
 
 @dataclass(frozen=True)
+class Uniform:
+    """A float64 array drawn uniformly from [low, high)."""
+
+    shape: tuple[int, ...]
+    low: float = 0.0
+    high: float = 1.0
+
+    def make(self, rng: np.random.Generator) -> np.ndarray:
+        return rng.uniform(self.low, self.high, self.shape)
+
+
+@dataclass(frozen=True)
+class Positive:
+    """A float64 array in [0.5, 1.5) * scale: a variance, a learning rate, a divisor that is never near 0."""
+
+    shape: tuple[int, ...]
+    scale: float = 1.0
+
+    def make(self, rng: np.random.Generator) -> np.ndarray:
+        return self.scale * rng.uniform(0.5, 1.5, self.shape)
+
+
+@dataclass(frozen=True)
+class Bools:
+    """A bool array, each element True with probability ``p`` (a mask)."""
+
+    shape: tuple[int, ...]
+    p: float = 0.5
+
+    def make(self, rng: np.random.Generator) -> np.ndarray:
+        return rng.random(self.shape) < self.p
+
+
+@dataclass(frozen=True)
 class Ints:
     """An int64 array of indices drawn uniformly from [0, high)."""
 
@@ -71,3 +108,6 @@ class Seed:
 
     def make(self, rng: np.random.Generator) -> Seed:
         return self
+
+
+SPECS = (Rand, Uniform, Positive, Bools, Ints, Seed)  # what ``inputs.make_inputs`` makes from a case's seed

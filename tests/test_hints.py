@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks import _error_message, _kind, shown_warnings
+from autograder.checks import _error_message, kind_of, shown_warnings
 from autograder.child import StudentError
 from autograder.hints import Clue, explain_error, factor, wrong_form
 from autograder.protocol import Opaque
@@ -48,7 +48,7 @@ def test_a_hidden_case_repeats_none_of_the_students_words():
     assert secret not in message and "own class in conv.py, line 7" in message
     public, _ = _error_message("conv_forward", error, "", public=True)
     assert secret in public
-    assert secret not in _kind(Opaque(f"C{secret}"))
+    assert secret not in kind_of(Opaque(f"C{secret}"))
     numpy_warning = "RuntimeWarning: overflow encountered in exp"
     assert shown_warnings([f"UserWarning: {secret}", numpy_warning], public=False) == \
         [numpy_warning, "a warning of your code (its text is not shown for a hidden case)"]

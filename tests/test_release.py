@@ -48,9 +48,10 @@ def _texts(folder: Path) -> dict[Path, str]:
 
 def _published_text() -> str:
     """What the course publishes on purpose, written outside the solution blocks: the grader's
-    own source, the lecture notes (the notebooks' text), the solution modules' lines outside
-    the blocks, and the hint comments that open a block (the stubs keep them)."""
-    parts = [path.read_text() for path in sorted(PACKAGE.glob("*.py"))]
+    own source and the assignment's checks file (its hints spell out formulas), the lecture notes
+    (the notebooks' text), the solution modules' lines outside the blocks, and the hint comments
+    that open a block (the stubs keep them)."""
+    parts = [path.read_text() for path in [*sorted(PACKAGE.glob("*.py")), WEEK4.checks_file]]
     parts += [path.read_text() for path in sorted((WEEK4.folder / "lecture").glob("*.md"))]
     for path in sorted(SOLUTIONS.glob("*.py")):
         inside = False
@@ -118,7 +119,9 @@ def test_the_bundle_has_what_a_student_needs(bundle):
     assert [r for r in requirements if "==" in r] == pins
     assert "-e ." in requirements
     readme = (bundle / "README.md").read_text()
-    assert "python -m autograder check" in readme and "pytest -k conv_forward" in readme
+    # The README's -k example is the assignment's own first task (basics.mse_loss for week 4).
+    assert "python -m autograder check" in readme and "pytest -k mse_loss" in readme
+    assert "conv_forward" not in readme
 
 
 def _run(bundle: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

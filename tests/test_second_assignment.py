@@ -35,14 +35,19 @@ def cli(*args: object, cwd: Path = ROOT) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def relu(tmp_path_factory) -> Path:
-    """The assignment's folder (a copy), with the stubs and public cases `autograder stubs` wrote."""
-    folder = tmp_path_factory.mktemp("second") / "relu"
-    shutil.copytree(CONTENT, folder)
+def stubbed(content: Path, folder: Path) -> Path:
+    """A copy of the assignment ``content`` as ``folder``, with the stubs and public cases that
+    `autograder stubs` wrote."""
+    shutil.copytree(content, folder)
     made = cli("stubs", "--assignment", folder)
     assert made.returncode == 0, made.stderr
     return folder
+
+
+@pytest.fixture(scope="module")
+def relu(tmp_path_factory) -> Path:
+    """The assignment's folder (a copy), with its stubs and public cases."""
+    return stubbed(CONTENT, tmp_path_factory.mktemp("second") / "relu")
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +57,11 @@ def submissions(relu, tmp_path_factory) -> dict[str, Path]:
     reference = (relu / "solutions" / "layers.py").read_text()
     sources = {"good": reference, "buggy": reference.split("def relu_backward")[0] + BUGGY_BACKWARD,
                "stubs": (relu / "assignments" / "layers.py").read_text()}
+    return students_of(top, sources)
+
+
+def students_of(top: Path, sources: dict[str, str]) -> dict[str, Path]:
+    """One folder per student under ``top``, holding that student's ``layers.py``."""
     for student, source in sources.items():
         (top / student).mkdir()
         (top / student / "layers.py").write_text(source)

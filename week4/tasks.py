@@ -5,15 +5,18 @@ its cases passed times its points; the week totals 100. A case lists the
 function's arguments in signature order (see ``inputs``); ``public`` cases are
 the ones a student's self-check runs (their expected values ship as data), the
 others are hidden. ``raises`` marks a case where the function must raise that
-exception. ``check`` names how a case is judged (``checks.CHECKS``); ``options``
+exception. ``check`` names how a case is judged (the engine's ``value``,
+``backward``, ``loss_grad``, or one of week 4's own in ``checks.py``); ``options``
 are that check's settings:
 
 - ``returns``: the names of the returned values (a single name: the function
   returns one value, not a tuple); ``cache`` is kept inside the student's process.
-- ``forward``, ``wrt``, ``upstream`` (backward checks): the forward function, the
-  arguments to differentiate in the order the backward returns their gradients,
-  and the forward outputs that receive an upstream gradient.
-- ``hints``: names of the diagnoses (``hints.DIAGNOSES``) tried on a wrong array.
+- ``forward``, ``wrt``, ``upstream`` (backward checks): the forward function (the
+  one a case's arguments are for), the arguments to differentiate in the order the
+  backward returns their gradients, and the forward outputs that receive an
+  upstream gradient.
+- ``hints``: names of the diagnoses tried on a wrong array: the engine's
+  (``hints.DIAGNOSES``) or week 4's own (``checks.py``).
 
 Adding an exercise: write the reference function between solution markers,
 then add its Task here.
@@ -175,7 +178,7 @@ TASKS: tuple[Task, ...] = (
              public=True),
         Case({"x": Rand((10, 20, 3)), "p": 0.7, "rng": Seed(22), "train": True}, "x(10, 20, 3), p 0.7"),
         Case({"x": Rand((8, 9)), "p": 0.5, "rng": Seed(23), "train": False}, "test time"),
-    )),
+    ), {"forward": "dropout.dropout_forward"}),
     # --- vanilla RNN, backpropagation through time, clipping ------------------------------------
     Task("rnn.rnn_step_forward", 3, "value", RNN_STEP_CASES,
          {"returns": ("next_h", "cache"), "hints": ("zero", "sigmoid_for_tanh", "transposed")}),
