@@ -96,7 +96,7 @@ TASKS: tuple[Task, ...] = (
     Task("norm.layernorm_forward", 8, "value", LAYERNORM_CASES + (
         _layernorm((3, 4), label="eps=0.0", public=True, raises="ValueError", eps=0.0),
         _layernorm((2, 6), label="eps=-0.1", raises="ValueError", eps=-0.1),
-    ), {"returns": ("out", "cache"), "hints": ("norm_variant", "zero")}),
+    ), {"returns": ("out", "cache"), "hints": ("norm_variant", "eps_outside_sqrt", "zero")}),
     Task("norm.layernorm_backward", 12, "backward", LAYERNORM_CASES,
          {"forward": "norm.layernorm_forward", "returns": ("out", "cache"), "wrt": ("x", "gamma", "beta"),
           "hints": ("summed_axes",) + GRAD_HINTS}),
@@ -154,6 +154,8 @@ TASKS: tuple[Task, ...] = (
               "num_samples": 4000}, "large logits (overflow without the max-shift)", public=True),
         Case({"logits": Rand((10,)), "rng": Seed(5), "temperature": 1.5, "num_samples": 4000},
              "V=10, temperature 1.5"),
+        Case({"logits": Uniform((6,), 1000.0, 1004.0), "rng": Seed(8), "num_samples": 4000},
+             "large logits, temperature 1"),
         Case({"logits": Rand((5,)), "rng": Seed(6), "temperature": 0.0, "num_samples": 10}, "temperature 0",
              public=True, raises="ValueError"),
         Case({"logits": Rand((5,)), "rng": Seed(7), "temperature": -1.0, "num_samples": 10},

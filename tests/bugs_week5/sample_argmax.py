@@ -4,7 +4,7 @@ import numpy as np
 
 MODULE = "sampling"
 TASK = "sampling.sample_tokens"
-SYMPTOM = "distribution"
+SYMPTOM = "does not come from rng"
 
 
 def sample_tokens(
