@@ -183,3 +183,34 @@ def optimiser_step(got, want, clue: Clue) -> str | None:
         return (f"the step is momentum = {k:.4g} times the right one: momentum multiplies the old "
                 "velocity only, v = momentum * v - learning_rate * dw.")
     return f"the step next_w - w is {k:.4g} times the right one."
+
+
+# --- inputs to refuse ----------------------------------------------------------------------------
+
+@hint("must_refuse")
+def must_refuse(got, want, clue: Clue) -> str | None:
+    """On a case the function must refuse (``want`` None): what is wrong with its inputs, which numpy
+    would have taken without a word."""
+    if want is not None:
+        return None
+    inputs, config = clue.inputs, clue.inputs.get("config")
+    if "kind" in inputs:
+        return (f'kind {inputs["kind"]!r} is none of "relu", "tanh" and "gelu" (the names are '
+                "case-sensitive): raise a ValueError that names the known kinds instead of falling back to "
+                "one of them.")
+    if "temperature" in inputs:
+        return (f"a temperature of {inputs['temperature']} is not positive: logits / temperature is then "
+                "infinite or flips the distribution. Raise a ValueError.")
+    if isinstance(inputs.get("bn_param"), dict):
+        return (f"mode {inputs['bn_param'].get('mode')!r} is neither \"train\" nor \"test\" (the names are "
+                "case-sensitive): raise a ValueError rather than guess.")
+    if "eps" in inputs:
+        return (f"eps = {inputs['eps']} is not positive: sqrt(var + eps) can then be 0 (a constant row) or "
+                "the root of a negative number. Raise a ValueError.")
+    if isinstance(config, dict) and np.shape(inputs["dw"]) != np.shape(inputs["w"]):
+        return (f"dw has shape {np.shape(inputs['dw'])} and w {np.shape(inputs['w'])}: numpy would broadcast "
+                "one over the other without a word. Compare the shapes and raise a ValueError.")
+    if isinstance(config, dict):
+        return ("beta1 and beta2 must be in [0, 1): with beta = 1 the moment never changes and the bias "
+                "correction divides by 1 - beta^t = 0. Raise a ValueError.")
+    return None

@@ -73,6 +73,8 @@ LAYERNORM_CASES = (
 )
 ATTENTION_HINTS = ("attention_variant", "zero")
 GRAD_HINTS = ("zero", "sign", "factor")
+NORM_HINTS = ("norm_variant", "zero", "must_refuse")  # must_refuse: why a case's inputs must be refused
+STEP_HINTS = ("optimiser_step", "zero", "must_refuse")
 
 TASKS: tuple[Task, ...] = (
     # --- attention -----------------------------------------------------------------------------
@@ -96,7 +98,7 @@ TASKS: tuple[Task, ...] = (
     Task("norm.layernorm_forward", 8, "value", LAYERNORM_CASES + (
         _layernorm((3, 4), label="eps=0.0", public=True, raises="ValueError", eps=0.0),
         _layernorm((2, 6), label="eps=-0.1", raises="ValueError", eps=-0.1),
-    ), {"returns": ("out", "cache"), "hints": ("norm_variant", "eps_outside_sqrt", "zero")}),
+    ), {"returns": ("out", "cache"), "hints": ("eps_outside_sqrt", *NORM_HINTS)}),
     Task("norm.layernorm_backward", 12, "backward", LAYERNORM_CASES,
          {"forward": "norm.layernorm_forward", "returns": ("out", "cache"), "wrt": ("x", "gamma", "beta"),
           "hints": ("summed_axes",) + GRAD_HINTS}),
@@ -111,7 +113,7 @@ TASKS: tuple[Task, ...] = (
         _batchnorm(7, 2, "train", "training, a new bn_param with momentum 0.5", momentum=0.5),
         _batchnorm(3, 4, "eval", 'mode "eval"', public=True, raises="ValueError", **_running(4)),
         _batchnorm(3, 4, "Train", 'mode "Train"', raises="ValueError"),
-    ), {"returns": ("out", "cache"), "state": ("bn_param",), "hints": ("norm_variant", "zero")}),
+    ), {"returns": ("out", "cache"), "state": ("bn_param",), "hints": NORM_HINTS}),
     Task("norm.activation", 5, "value", (
         Case({"x": Rand((3, 4)), "kind": "relu"}, "relu", public=True),
         Case({"x": Rand((2, 5)), "kind": "tanh"}, "tanh", public=True),
@@ -120,7 +122,7 @@ TASKS: tuple[Task, ...] = (
         Case({"x": Rand((2, 3, 4), 10.0), "kind": "gelu"}, "gelu on large inputs"),
         Case({"x": Rand((3,)), "kind": "swish"}, 'kind "swish"', public=True, raises="ValueError"),
         Case({"x": Rand((3,)), "kind": "GELU"}, 'kind "GELU"', raises="ValueError"),
-    ), {"returns": "out", "hints": ("zero",)}),
+    ), {"returns": "out", "hints": ("zero", "must_refuse")}),
     # --- optimisers ----------------------------------------------------------------------------
     Task("optim.sgd_momentum", 6, "value", (
         _step((3, 4), {"learning_rate": 0.1, "momentum": 0.9}, "a first step", public=True),
@@ -131,7 +133,7 @@ TASKS: tuple[Task, ...] = (
               "a later step, momentum 0.99"),
         _step((3, 4), {"learning_rate": 0.1}, "dw of shape (4,)", public=True, raises="ValueError", dw=(4,)),
         _step((2, 5), {}, "dw of shape (1, 5)", raises="ValueError", dw=(1, 5)),
-    ), {"returns": ("next_w", "config"), "state": ("config",), "hints": ("optimiser_step", "zero")}),
+    ), {"returns": ("next_w", "config"), "state": ("config",), "hints": STEP_HINTS}),
     Task("optim.adam", 10, "value", (
         _step((3, 4), {"learning_rate": 1e-2}, "a first step", public=True),
         _step((4, 3), {"learning_rate": 1e-2, "beta1": 0.8, "beta2": 0.99, "m": Rand((4, 3), 0.1),
@@ -141,7 +143,7 @@ TASKS: tuple[Task, ...] = (
                           "t": 100}, "a later step (t = 100)"),
         _step((3, 4), {"beta1": 1.0}, "beta1 = 1", public=True, raises="ValueError"),
         _step((3, 4), {"beta2": 1.0}, "beta2 = 1", raises="ValueError"),
-    ), {"returns": ("next_w", "config"), "state": ("config",), "hints": ("optimiser_step", "zero")}),
+    ), {"returns": ("next_w", "config"), "state": ("config",), "hints": STEP_HINTS}),
     # --- sampling and initialisation: judged by their properties ---------------------------------
     Task("sampling.sample_tokens", 8, "properties", (
         Case({"logits": Rand((5,), 2.0), "rng": Seed(1), "num_samples": 4000}, "V=5, temperature 1",
@@ -160,7 +162,7 @@ TASKS: tuple[Task, ...] = (
              public=True, raises="ValueError"),
         Case({"logits": Rand((5,)), "rng": Seed(7), "temperature": -1.0, "num_samples": 10},
              "temperature -1", raises="ValueError"),
-    ), {"returns": "ids"}),
+    ), {"returns": "ids", "hints": ("must_refuse",)}),
     Task("sampling.kaiming_init", 6, "properties", (
         Case({"fan_in": 256, "fan_out": 128, "rng": Seed(11)}, "fan_in 256, fan_out 128", public=True),
         Case({"fan_in": 100, "fan_out": 400, "rng": Seed(12)}, "fan_in 100, fan_out 400", public=True),
