@@ -8,11 +8,13 @@ both parametrized over the assignments.
 from __future__ import annotations
 
 import inspect
+import json
 import math
 
 import numpy as np
 import pytest
 
+from tests.test_second_assignment import cli
 from tests.week5 import WEEK5
 
 attention = WEEK5.reference_module("attention")
@@ -214,3 +216,9 @@ def test_kaiming_init_has_the_variance_two_over_fan_in():
     assert abs(W.std() - math.sqrt(2 / 512)) < 0.01 * math.sqrt(2 / 512)
     assert abs(W.mean()) < 5 * math.sqrt(2 / 512) / math.sqrt(W.size)
     assert np.array_equal(W, sampling.kaiming_init(512, 64, np.random.default_rng(0)))
+
+
+def test_check_without_a_path_checks_the_assignments_own_stubs():
+    checked = cli("check", "--assignment", WEEK5.folder, "--json")
+    result = json.loads(checked.stdout)
+    assert result["score"] == 0 and {task["name"] for task in result["tasks"]} == set(WEEK5.by_name)
