@@ -222,3 +222,5 @@ def test_check_without_a_path_checks_the_assignments_own_stubs():
     checked = cli("check", "--assignment", WEEK5.folder, "--json")
     result = json.loads(checked.stdout)
     assert result["score"] == 0 and {task["name"] for task in result["tasks"]} == set(WEEK5.by_name)
+    messages = {case["message"] for task in result["tasks"] for case in task["cases"]}
+    assert all("is not written yet" in message for message in messages), messages  # the stubs, found
