@@ -23,6 +23,14 @@ optim = WEEK5.reference_module("optim")
 sampling = WEEK5.reference_module("sampling")
 
 
+@pytest.mark.parametrize("lecture", WEEK5.lectures, ids=lambda lecture: lecture.module)
+def test_each_lectures_try_it_cell_runs_on_the_reference(lecture, capsys):
+    """The notebook's last cell, run as the notebook runs it: after its module's code."""
+    namespace = dict(vars(WEEK5.reference_module(lecture.module)))
+    exec(compile(lecture.explore, lecture.filename, "exec"), namespace)
+    assert capsys.readouterr().out.strip()
+
+
 def naive_attention(q, k, v, mask=None):
     """Query by query, key by key: the lecture's formula with plain loops."""
     n, tq, d = q.shape
