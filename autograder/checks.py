@@ -15,6 +15,13 @@ reference's when grading, the student's own in the self-check), so a wrong
 forward never costs the backward task. ``Context.gradcheck`` picks the numerical
 check; its ``-alone`` values judge gradients by that check only, without the
 reference's backward (to measure what each numerical check catches by itself).
+
+The engine's checks (``CHECKS``: ``value``, ``backward``, ``loss_grad``; ``properties`` in
+``properties``) know no course week. Every one of them judges the arguments after the call too:
+a ``state`` argument (a task option) must hold what the reference's held after the same call,
+any other must be unchanged. An assignment declares checks of its own with ``@check`` in its
+checks file (``registry``); a judge gets a ``Context``, the task, the case, the case's inputs and
+what was made ahead, and uses ``compare``, ``unpack``, ``check_inputs_unchanged`` like these.
 """
 
 from __future__ import annotations

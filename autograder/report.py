@@ -118,7 +118,7 @@ def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -
     """Per-student feedback: the total, the problems of the submission (each said once), every failing
     case explained."""
     out = [
-        f"# Feedback for {result.submission}",
+        f"# Feedback for {result.submission}" + (f" ({result.assignment})" if result.assignment else ""),
         "",
         f"**Total: {_score(result.score)} / {_score(result.max_score)}**",
         "",

@@ -8,7 +8,11 @@ grader and through the commands (stubs, check, grade, the release's self-check).
 from __future__ import annotations
 
 import json
+import os
+import runpy
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +174,40 @@ def test_a_task_naming_what_exists_nowhere_is_refused_at_load(old, new, words, t
         load(folder)
     made = cli("stubs", "--assignment", folder)
     assert made.returncode != 0 and words in made.stderr and "Traceback" not in made.stderr
+
+
+def test_the_nbgrader_course_s_kernels_judge_with_its_copy_of_the_cases_and_checks(declared, students,
+                                                                                  tmp_path):
+    """The course carries its public cases and checks file; a kernel that cannot import the reference
+    (``course_kernel``) grades a test cell with them, whatever assignment the checkout defaults to."""
+    course = tmp_path / "course"
+    made = cli("nbgrader", course, "--assignment", declared)
+    assert made.returncode == 0, made.stderr
+    assert f"nbgrader-autograde . declared --assignment {declared}" in made.stdout
+    assert (course / "public_cases" / "checks.py").is_file()
+    assert str(declared) not in (course / "nbgrader_config.py").read_text()  # no path of this machine
+    cell = ("import runpy\n"
+            "from autograder.course_kernel import hide_reference\n"
+            "hide_reference()\n"
+            "from autograder.notebook_grading import grade_task\n"
+            f"namespace = runpy.run_path({str(students['unnormalised'] / 'layers.py')!r})\n"
+            "print('score', grade_task('layers.unit_rows', namespace),\n"
+            "      grade_task('layers.leaky_relu', namespace))\n")
+    environment = {**os.environ, **_environment_of(course / "nbgrader_config.py")}
+    ran = subprocess.run([sys.executable, "-c", cell], cwd=tmp_path, env=environment, capture_output=True,
+                         text=True, timeout=120)
+    assert "score 0.0 3.0" in ran.stdout, ran.stdout + ran.stderr
+    assert "the rows of out have lengths" in ran.stdout
+
+
+def _environment_of(config: Path) -> dict[str, str]:
+    """The environment variables that an nbgrader_config.py sets, run as nbgrader runs it."""
+    from traitlets.config import Config
+
+    before = dict(os.environ)
+    try:
+        runpy.run_path(str(config), init_globals={"get_config": Config})
+        return {name: value for name, value in os.environ.items() if before.get(name) != value}
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
