@@ -27,15 +27,18 @@ def _existing(path: str) -> Path:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from . import public
     from .selfcheck import run_selfcheck
 
-    result = run_selfcheck(_existing(args.path))
+    # By default, the stubs beside the public cases: the assignment's, or the bundle's assignments/.
+    path = args.path or str(public.default_path().parent)
+    result = run_selfcheck(_existing(path))
     if args.json:
         print(json.dumps(result.to_json()))
     else:
         from .report import print_result
 
-        print_result(result, title=f"self-check of {args.path} (public cases)")
+        print_result(result, title=f"self-check of {path} (public cases)")
     return 0
 
 
@@ -104,7 +107,7 @@ def parser() -> argparse.ArgumentParser:
 
     check = command("check", help="self-check your stubs with the public cases (no reference needed)")
     check.add_argument(
-        "path", nargs="?", default="assignments", help="folder with your modules (default: assignments)"
+        "path", nargs="?", help="folder with your modules (default: the assignment's stubs, assignments/)"
     )
     check.add_argument("--json", action="store_true", help="print the result as one JSON object")
     grade = command("grade", help="grade one submission with the hidden cases, isolated")

@@ -1,6 +1,7 @@
 """Build realistic student submissions from the reference and a corpus of bugs.
 
-A bug is one file in ``tests/bugs/``: a docstring saying what the student got
+Each assignment has its corpus (``CORPORA``): week 4's in ``tests/bugs/``, week 5's in
+``tests/bugs_week5/``. A bug is one file of it: a docstring saying what the student got
 wrong, ``MODULE`` (the module it lives in), ``TASK`` (the task that must lose
 points), ``SYMPTOM`` (words the feedback must contain, case-insensitive),
 optionally ``ALSO`` (other tasks allowed to lose points, e.g. a forward bug seen
@@ -9,8 +10,9 @@ replace the reference's functions of the same names. Every other top-level
 statement (an import, a class, ``_MASKS = {}``: state kept in a module global)
 is added to the end of the module.
 
-``write_submission(out, bugs)`` writes a submission folder: the reference
-modules without their solution markers, with every named bug spliced in.
+``write_submission(out, bugs, assignment)`` writes a submission folder: the
+assignment's reference modules (week 4's by default) without their solution
+markers, with every named bug spliced in.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.assignment import Assignment
 from autograder.stubs import BEGIN, END
 from autograder.submission import statement_text
-from tests.week4 import MODULES, SOLUTIONS
+from tests.week4 import WEEK4
+from tests.week5 import WEEK5
 
 BUGS_DIR = Path(__file__).resolve().parent / "bugs"
+CORPORA = {"week4": (WEEK4, BUGS_DIR), "week5": (WEEK5, Path(__file__).resolve().parent / "bugs_week5")}
 STYLES_DIR = Path(__file__).resolve().parent / "styles"  # correct code in other styles, in the same format
 METADATA = {"MODULE", "TASK", "SYMPTOM", "ALSO"}
 
@@ -93,17 +98,17 @@ def _splice(source: str, functions: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def reference_source(module: str) -> str:
+def reference_source(module: str, assignment: Assignment = WEEK4) -> str:
     """A solution module as a student would hand it in: the markers removed."""
-    text = (SOLUTIONS / f"{module}.py").read_text()
+    text = (assignment.reference / f"{module}.py").read_text()
     return "\n".join(line for line in text.splitlines() if line.strip() not in (BEGIN, END)) + "\n"
 
 
-def write_submission(out: Path, bugs: list[Bug] = ()) -> Path:
-    """A complete submission folder with ``bugs`` spliced into the reference."""
+def write_submission(out: Path, bugs: list[Bug] = (), assignment: Assignment = WEEK4) -> Path:
+    """A complete submission folder with ``bugs`` spliced into the assignment's reference."""
     out.mkdir(parents=True, exist_ok=True)
-    for module in MODULES:
-        source = reference_source(module)
+    for module in assignment.modules:
+        source = reference_source(module, assignment)
         for bug in bugs:
             if bug.module == module:
                 source = _splice(source, bug.functions) + bug.module_state + "\n"

@@ -1,0 +1,26 @@
+"""Training never updates the running statistics: test time uses zeros."""
+
+import numpy as np
+
+MODULE = "norm"
+TASK = "norm.batchnorm_forward"
+SYMPTOM = "running_mean"
+
+
+def batchnorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_param: dict
+) -> tuple[np.ndarray, tuple]:
+    mode = bn_param["mode"]
+    eps = bn_param.get("eps", 1e-5)
+    running_mean = bn_param.get("running_mean", np.zeros(x.shape[1]))
+    running_var = bn_param.get("running_var", np.zeros(x.shape[1]))
+    if mode == "train":
+        mean, var = x.mean(axis=0), x.var(axis=0)
+    elif mode == "test":
+        mean, var = running_mean, running_var
+    else:
+        raise ValueError(f'batchnorm: mode must be "train" or "test", got {mode!r}')
+    xhat = (x - mean) / np.sqrt(var + eps)
+    out = gamma * xhat + beta
+    cache = (xhat, gamma, var + eps)
+    return out, cache

@@ -1,0 +1,20 @@
+"""Only a negative eps is refused; eps = 0 divides by zero on a constant row."""
+
+import numpy as np
+
+MODULE = "norm"
+TASK = "norm.layernorm_forward"
+SYMPTOM = "should raise ValueError"
+
+
+def layernorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *, eps: float = 1e-5
+) -> tuple[np.ndarray, tuple]:
+    if eps < 0:
+        raise ValueError(f"layernorm: eps must be positive, got {eps}")
+    mean = x.mean(axis=-1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+    xhat = (x - mean) * inv_std
+    out = gamma * xhat + beta
+    cache = (xhat, inv_std, gamma)
+    return out, cache
