@@ -11,10 +11,13 @@ convolutions, pooling, dropout, RNNs and LSTMs. ``@check(name)`` declares a judg
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from typing import Any
 
 import numpy as np
 
+from autograder.assignment import grader_hash
 from autograder.checks import Context, Failed, check, check_inputs_unchanged, compare, kind_of, same, unpack
 from autograder.hints import Clue, close, differs, hint
 from autograder.properties import binomial_ok, expect_new_sample_per_seed, expect_reproducible, first_value
@@ -530,9 +533,8 @@ def greedy_text(params: dict[str, np.ndarray], vocab: str, start: str, length: i
     return text
 
 
-@check("char_rnn_train")
-def judge_char_rnn_train(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
-                         expected: dict) -> None:
+def _trained(ctx: Context, task: Task, inputs: dict[str, Any]) -> tuple[dict, str, list]:
+    """Train the student's network on ``inputs``: its parameters, vocabulary and losses, checked in form."""
     value = ctx.call(task.name, inputs).value
     params, vocab, losses = unpack(value, ("params", "vocab", "losses"), task.function).values()
     text, steps = inputs["text"], inputs["steps"]
@@ -544,30 +546,75 @@ def judge_char_rnn_train(ctx: Context, task: Task, case: Case, inputs: dict[str,
     if not isinstance(losses, list | tuple) or len(losses) != steps or \
             not all(isinstance(v, int | float) and np.isfinite(v) for v in losses):
         raise Failed(f"losses should be a list of {steps} finite floats, one per step.")
+    return params, vocab, losses
+
+
+def _pairs(vocab: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """A text as the loss takes it: each character's index (1, T - 1), and the next one's."""
+    indices = np.array([[vocab.index(ch) for ch in text]])
+    return indices[:, :-1], indices[:, 1:]
+
+
+def _continues(params: dict, vocab: str, text: str) -> str:
+    try:
+        return greedy_text(params, vocab, text[0], len(text))
+    except (ValueError, IndexError) as exc:
+        raise Failed(f"the trained parameters have the wrong shapes: {exc}.") from None
+
+
+def unseen_text(ctx: Context, task: Task, case: Case, inputs: dict[str, Any]) -> str | None:
+    """When grading, another order of the case's characters that the reference learns as well: a text
+    the student cannot know ahead (the choice is keyed by the grader's hash, made of files the
+    student bundle does not hold), so no canned answer passes. None in the self-check."""
+    if ctx.reference is None:
+        return None
+    key = f"{grader_hash(ctx.reference.assignment)} {case.label}"
+    text = inputs["text"]
+    orders = sorted({"".join(p) for p in itertools.islice(itertools.permutations(text), 720)} - {text},
+                    key=lambda order: hashlib.sha256(f"{key} {order}".encode()).digest())
+    learn = ctx.reference.call(task.name)
+    for order in orders[:5]:
+        params, vocab, _ = learn(dict(inputs, text=order))
+        if greedy_text(params, vocab, order[0], len(order)) == order:
+            return order
+    return None
+
+
+@check("char_rnn_train")
+def judge_char_rnn_train(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
+                         expected: dict) -> None:
+    params, vocab, losses = _trained(ctx, task, inputs)
+    text, steps = inputs["text"], inputs["steps"]
     if not losses[-1] < min(0.1, losses[0] / 4):
         raise Failed(f"the loss did not fall enough: {losses[0]:.3f} at the start, {losses[-1]:.3f} after "
                      f"{steps} steps (it should end below 0.1).",
                      "if rnn_backward passes its own task, look at the update: W <- W - lr * dW after "
                      "clipping.")
-    try:
-        continued = greedy_text(params, vocab, text[0], len(text))
-    except (ValueError, IndexError) as exc:
-        raise Failed(f"the trained parameters have the wrong shapes: {exc}.") from None
+    continued = _continues(params, vocab, text)
     if continued != text:
         raise Failed(f"the trained network continues {text[0]!r} as {continued!r}, not {text!r}.")
-    indices = np.array([[vocab.index(ch) for ch in text]])
-    loss = ctx.numeric("char_rnn.char_rnn_loss")([params, indices[:, :-1], indices[:, 1:]])[0]
+    loss = ctx.numeric("char_rnn.char_rnn_loss")([params, *_pairs(vocab, text)])[0]
     if not abs(loss - losses[-1]) <= 0.25 * losses[-1] + 1e-4:
         raise Failed(f"the returned parameters have a loss of {loss:.4g} on {text!r}, but the last loss "
                      f"reported is {losses[-1]:.4g}: the losses are not those of this training.",
                      "append the loss that char_rnn_loss returns at each step, and return the parameters "
                      "that the steps updated.")
     other = dict(inputs, seed=inputs["seed"] + 1, steps=10)
-    other_params = unpack(ctx.call(task.name, other).value, ("params", "vocab", "losses"),
-                          task.function)["params"]
-    if isinstance(other_params, dict) and same(params, other_params):
+    other_params = _trained(ctx, task, other)[0]
+    if same(params, other_params):
         raise Failed(f"seeds {inputs['seed']} and {other['seed']} gave the same parameters: they were not "
                      "trained from the seed's initial weights.",
                      "start from init_params(V, hidden_size, np.random.default_rng(seed)) and train them.")
+    order = unseen_text(ctx, task, case, inputs)
+    if order is not None:  # trained on it, the network fits the new order better than the old one
+        retrained, revocab, _ = _trained(ctx, task, dict(inputs, text=order))
+        loss_of = ctx.numeric("char_rnn.char_rnn_loss")
+        fit = {t: loss_of([retrained, *_pairs(revocab, t)])[0] for t in (order, text)}
+        if not fit[order] < fit[text]:
+            raise Failed("trained on the same characters in another order (a text it could not know ahead), "
+                         "the network fits that order no better than the original: its parameters do not "
+                         "come from training on the text it is given.",
+                         "train on the text argument, from init_params(V, hidden_size, "
+                         "np.random.default_rng(seed)): never return parameters made ahead.")
 
 

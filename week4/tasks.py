@@ -102,7 +102,8 @@ TASKS: tuple[Task, ...] = (
         Case({"y_pred": Rand((4, 3)), "y": Rand((4, 3))}, "shape (4, 3)", public=True),
         Case({"y_pred": Rand((1,)), "y": Rand((1,))}, "one element"),
         Case({"y_pred": Rand((2, 3, 5)), "y": Rand((2, 3, 5))}, "shape (2, 3, 5)"),
-        Case({"y_pred": Rand((4, 3)), "y": Rand((3, 4))}, "shapes (4, 3) and (3, 4) differ", public=True,
+        # Shapes numpy broadcasts without a word: only the function's own check can refuse them.
+        Case({"y_pred": Rand((4, 3)), "y": Rand((4, 1))}, "shapes (4, 3) and (4, 1) differ", public=True,
              raises="ValueError"),
     ), {"returns": ("loss", "dy_pred"), "wrt": ("y_pred",), "hints": GRAD_HINTS}),
     Task("basics.affine_forward", 3, "value", AFFINE_CASES,
@@ -143,7 +144,8 @@ TASKS: tuple[Task, ...] = (
     Task("conv.conv_forward", 8, "value", CONV_CASES + (
         _conv((1, 1, 7, 7), (1, 1, 3, 3), 3, 0, "stride 3 does not divide 7 - 3", public=True,
               raises="ValueError"),
-        _conv((1, 1, 3, 3), (1, 1, 5, 5), 1, 0, "a 5x5 filter on a 3x3 input", public=True,
+        # Stride 2 makes the size formula give 0, not a negative size numpy would refuse by itself.
+        _conv((1, 1, 3, 3), (1, 1, 5, 5), 2, 0, "a 5x5 filter on a 3x3 input, stride 2", public=True,
               raises="ValueError"),
     ), {"returns": ("out", "cache"),
         "hints": ("output_size", "zero", "flipped_kernel", "bias_axis", "factor", "border")}),

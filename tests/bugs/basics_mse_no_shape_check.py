@@ -1,5 +1,5 @@
-"""mse_loss without its ValueError: shapes (4, 3) and (3, 4) fail in numpy, but (4, 1) and (4,) would broadcast
-silently into a (4, 4) difference; the student relied on numpy to complain."""
+"""mse_loss without its ValueError: shapes (4, 3) and (3, 4) fail in numpy, but (4, 3) and (4, 1) broadcast
+silently; the student relied on numpy to complain."""
 
 import numpy as np
 
