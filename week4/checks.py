@@ -475,16 +475,9 @@ def judge_dropout_mask(ctx: Context, task: Task, case: Case, inputs: dict[str, A
     _expect_new_mask_per_seed(ctx, task, inputs, mask, lambda value: value)
 
 
-@check("dropout_forward")
-def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
-                          expected: dict) -> None:
-    outcome = ctx.call(task.name, inputs, keep=(1,))
-    out = unpack(outcome.value, ("out", "cache"), task.function)["out"]
-    x, p = inputs["x"], inputs["p"]
-    check_inputs_unchanged(task.function, inputs, outcome)
-    if not inputs["train"]:
-        compare("out at test time (train=False)", out, x, (test_time,), Clue("out", inputs))
-        return
+def _expect_dropped(out: Any, x: np.ndarray, p: float) -> np.ndarray:
+    """``out`` is inverted dropout of ``x`` in training: kept units x / (1 - p), dropped ones 0, each
+    unit on its own, a plausible fraction dropped. Returns the kept units' mask."""
     if not isinstance(out, np.ndarray) or out.shape != x.shape:
         raise Failed(f"out should be an ndarray of shape {x.shape}; it is {kind_of(out)}.")
     kept = out != 0
@@ -498,6 +491,20 @@ def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str
     if not ok:
         raise Failed(f"wrong fraction dropped: {detail}.",
                      "p is the fraction DROPPED, not the fraction kept.")
+    return kept
+
+
+@check("dropout_forward")
+def judge_dropout_forward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
+                          expected: dict) -> None:
+    outcome = ctx.call(task.name, inputs, keep=(1,))
+    out = unpack(outcome.value, ("out", "cache"), task.function)["out"]
+    x, p = inputs["x"], inputs["p"]
+    check_inputs_unchanged(task.function, inputs, outcome)
+    if not inputs["train"]:
+        compare("out at test time (train=False)", out, x, (test_time,), Clue("out", inputs))
+        return
+    kept = _expect_dropped(out, x, p)
     expect_reproducible(ctx, task, inputs, out)
     _expect_new_mask_per_seed(ctx, task, inputs, kept, lambda value: first_value(value) != 0)
 
@@ -510,6 +517,12 @@ def judge_dropout_backward(ctx: Context, task: Task, case: Case, inputs: dict[st
     x = inputs["x"]
     if not isinstance(out, np.ndarray) or out.shape != x.shape:
         raise Failed("dropout_forward() returned no usable out, so its backward cannot be tested.")
+    # Judged against this forward, whatever its other mistakes; but a forward that drops nothing in
+    # training (an identity) would let an identity backward pass: it must drop some units, not all.
+    if inputs["train"] and inputs["p"] > 0 and not 0 < int(np.sum(out == 0)) < x.size:
+        raise Failed(f"dropout_forward() dropped {'every' if np.all(out == 0) else 'no'} unit of x at p = "
+                     f"{inputs['p']} in training, so its backward cannot be tested.",
+                     "make dropout_forward pass first: out = x * mask / (1 - p).")
     dout = np.random.default_rng(x.size).standard_normal(x.shape)
     dx = ctx.call(task.name, [dout, cache]).value
     again = ctx.call(task.name, [dout, cache]).value

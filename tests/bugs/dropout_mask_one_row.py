@@ -5,7 +5,7 @@ import numpy as np
 MODULE = "dropout"
 TASK = "dropout.dropout_mask"
 SYMPTOM = "every row of the mask drops the same units"
-ALSO = ("dropout.dropout_forward",)
+ALSO = ("dropout.dropout_forward", "dropout.dropout_backward")  # the backward is tested on that forward
 
 
 def dropout_mask(shape, p, rng):
