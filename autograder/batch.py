@@ -8,8 +8,10 @@ OUT receives::
     students/<id>/feedback.md    report.feedback_markdown: what the student reads
     students/<id>/feedback.html  report.feedback_html: the same, as a self-contained page
     students/<id>/results.json   report.gradescope_results: Gradescope's format
+    students/<id>/code.json      the student's code as graded, and its fingerprints (``similarity``)
     gradebook.csv                one row per student: a column per task, total, max, status, problems
     report.html                  the class report for the TA (``classreport``)
+    similarity.csv               pairs whose own code is alike (``similarity``; similarity.json: its report)
     lms_import.csv               with --lms: the grades in the LMS's import format (``lms``)
     canvas_feedback.zip          with --lms canvas: the feedback for "Re-Upload Submissions"
 

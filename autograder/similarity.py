@@ -33,9 +33,18 @@ algorithms for document fingerprinting", SIGMOD 2003), applied to Python:
    them) above ``Z_FLAG``, and a similarity of at least ``MIN_FLAGGED``.
 
 ``similarity.csv`` lists the flagged pairs and then the next most similar, ``LISTED``
-rows at most. Each student's code as graded is kept in ``students/<id>/code.json``
-beside result.json (and refreshed when the submission changes), so ``--only``
-regrades and ``export-similarity`` see the whole class without reading DIR again.
+rows at most. Each student's code as graded and its fingerprints are kept in
+``students/<id>/code.json`` beside result.json (refreshed when the submission changes,
+the fingerprints made again when ``METHOD`` changes), so ``--only`` regrades and
+``export-similarity`` see the whole class without reading DIR or tokenizing it again.
+
+Why not a library: ``copydetect`` (PyPI) winnows Pygments tokens but compares every
+pair of files (10,000 students are 50 million pairs) and reads no notebook; Dolos
+(tree-sitter, an index like this one) needs Node beside the grader; MOSS is a hosted
+service (the code leaves the institution) and JPlag a Java program. Python's own
+``tokenize`` and ``submission.load`` give what they lack: every form of submission the
+grader takes, read as the grader reads it. ``export-similarity`` hands the same code to
+those tools for a second opinion.
 """
 
 from __future__ import annotations
@@ -76,6 +85,7 @@ LISTED = 100  # rows of similarity.csv at most: the flagged pairs, then the most
 SHOWN = 20  # flagged pairs shown side by side in report.html (the most similar first)
 CODE = "code.json"  # beside result.json: the student's code as graded
 CODE_VERSION = 1
+METHOD = f"k={K} w={W} tokens=1"  # fingerprints kept in code.json are made again when it changes
 NOTEBOOK_FILE = "notebooks.py"  # the name a notebook submission's code gets (all its notebooks' definitions)
 CSV_NAME, DATA_NAME = "similarity.csv", "similarity.json"
 
@@ -213,33 +223,34 @@ def winnow(hashes: Sequence[int], w: int = W) -> list[int]:
     return picked
 
 
-@dataclass
-class Fingerprinted:
-    """One submission's units and, per fingerprint, where it occurs (unit index, first token)."""
+class Code:
+    """One student's files (name -> source) and, per unit of them, its winnowed fingerprints:
+    (first token's position, hash). The units themselves are made again only when shown."""
 
-    units: list[Unit]
-    tokens: list[list[Token]]
-    where: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    def __init__(self, files: dict[str, str], prints: list[tuple[tuple[int, int], ...]] | None = None,
+                 ) -> None:
+        self.files = files
+        self.prints = prints if prints is not None else [unit_prints(unit.text) for unit in self.units]
 
+    @functools.cached_property
+    def units(self) -> list[Unit]:
+        return [unit for name, text in sorted(self.files.items()) for unit in units(name, text)]
 
-def fingerprint(code_units: list[Unit], given: frozenset[int] = frozenset()) -> Fingerprinted:
-    """Winnow each unit apart, leaving out every fingerprint that is a k-gram of the given code."""
-    found = Fingerprinted(code_units, [])
-    for index, unit in enumerate(code_units):
-        unit_tokens, prints = _unit_prints(unit.text)
-        found.tokens.append(unit_tokens)
-        for position, h in prints:
-            if h not in given:
-                found.where.setdefault(h, []).append((index, position))
-    return found
+    def where(self, given: frozenset[int] = frozenset()) -> dict[int, list[tuple[int, int]]]:
+        """Each fingerprint that is no k-gram of the given code, and where it is: (unit index, position)."""
+        found: dict[int, list[tuple[int, int]]] = {}
+        for index, prints in enumerate(self.prints):
+            for position, h in prints:
+                if h not in given:
+                    found.setdefault(h, []).append((index, position))
+        return found
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _unit_prints(text: str) -> tuple[list[Token], tuple[tuple[int, int], ...]]:
-    """A unit's tokens and its winnowed (position, hash) pairs: a class repeats many units (the stubs)."""
-    unit_tokens = tokens(text)
-    hashes = kgram_hashes([t.kind for t in unit_tokens])
-    return unit_tokens, tuple((position, hashes[position]) for position in winnow(hashes))
+def unit_prints(text: str) -> tuple[tuple[int, int], ...]:
+    """A unit's winnowed (position, hash) pairs; cached, as a class repeats many units (the stubs)."""
+    hashes = kgram_hashes([t.kind for t in tokens(text)])
+    return tuple((position, hashes[position]) for position in winnow(hashes))
 
 
 def all_kgrams(code_units: Iterable[Unit]) -> frozenset[int]:
@@ -292,34 +303,58 @@ def read_code(path: Path, assignment: Assignment | None = None) -> dict[str, str
 
 def store_code(folder: Path, path: Path, submission_sha256: str,
                assignment: Assignment | None = None) -> None:
-    """Keep the submission's code (or why it cannot be read) in ``folder/code.json``."""
+    """Keep the submission's code and its fingerprints (or why it cannot be read) in ``folder/code.json``."""
     record: dict[str, Any] = {"version": CODE_VERSION, "submission_sha256": submission_sha256}
     try:
         record["files"] = read_code(path, assignment)
     except CodeError as exc:
         record["unreadable"] = str(exc)
     folder.mkdir(parents=True, exist_ok=True)
+    try:
+        _keep(folder, record)
+    except Exception as exc:  # the grader's own failure on one submission costs that submission alone
+        _keep(folder, {"version": CODE_VERSION, "submission_sha256": submission_sha256,
+                       "unreadable": f"its code could not be compared (grader error: {type(exc).__name__})"})
+
+
+def _keep(folder: Path, record: dict[str, Any]) -> Code | None:
+    """Write the record with the fingerprints of its code (made with this METHOD); returns that code."""
+    code = Code(record["files"]) if "files" in record else None
+    if code is not None:
+        record |= {"method": METHOD, "prints": [list(prints) for prints in code.prints]}
     write_atomic(folder / CODE, json.dumps(record))
+    return code
+
+
+def _json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object in the file, or None when there is none."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def stored_code(folder: Path) -> dict[str, Any] | None:
     """The record ``store_code`` kept, or None when there is none (or it is not ours)."""
-    try:
-        record = json.loads((folder / CODE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) and record.get("version") == CODE_VERSION else None
+    record = _json_object(folder / CODE)
+    return record if record is not None and record.get("version") == CODE_VERSION else None
 
 
-def _code_of(record: dict[str, Any]) -> tuple[list[Unit], str]:
-    """A stored record's units, or why there are none."""
+def _code_of(folder: Path, record: dict[str, Any]) -> tuple[Code | None, str]:
+    """A stored record's code, or why there is none. Fingerprints made by another METHOD are made again
+    (and kept)."""
     if "unreadable" in record:
-        return [], str(record["unreadable"])
+        return None, str(record["unreadable"])
     files = record.get("files")
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
-        return [], "its stored code (code.json) is damaged"
-    found = [unit for name, text in sorted(files.items()) for unit in units(name, text)]
-    return found, "" if found else "no Python code found"
+        return None, "its stored code (code.json) is damaged"
+    prints = record.get("prints")
+    if record.get("method") == METHOD and isinstance(prints, list):
+        code = Code(files, [tuple((int(p), int(h)) for p, h in unit) for unit in prints])
+    else:
+        code = _keep(folder, record)
+    return (code, "") if code and code.prints else (None, "no Python code found")
 
 
 # ------------------------------------------------------------------ the class
@@ -345,8 +380,9 @@ class ClassSimilarity:
     mad: float
     common: int  # fingerprints left out as the class's
     left_out: list[tuple[str, str]]  # (student, why)
-    fingerprinted: dict[str, Fingerprinted] = field(default_factory=dict)
-    own: dict[str, set[int]] = field(default_factory=dict)
+    code: dict[str, Code] = field(default_factory=dict)
+    where: dict[str, dict[int, list[tuple[int, int]]]] = field(default_factory=dict)  # per student
+    own: dict[str, set[int]] = field(default_factory=dict)  # own fingerprints, per student
 
     @property
     def flagged(self) -> list[Pair]:
@@ -363,43 +399,46 @@ def common_limit(submissions: int) -> float:
     return max(COMMON_FLOOR, COMMON_SHARE * submissions)
 
 
-def compare(code: dict[str, list[Unit]], given: frozenset[int] = frozenset(),
+def compare(code: dict[str, Code], given: frozenset[int] = frozenset(),
             left_out: Sequence[tuple[str, str]] = ()) -> ClassSimilarity:
-    """Every pair of these students (id -> units) that shares own code, scored and flagged; see the module."""
-    printed = {student: fingerprint(found, given) for student, found in code.items()}
-    frequency = Counter(h for found in printed.values() for h in found.where)
-    limit = common_limit(len(printed))
-    common = {h for h, n in frequency.items() if n > limit}
-    own = {student: set(found.where) - common for student, found in printed.items()}
-    index: dict[int, list[str]] = defaultdict(list)
-    for student in sorted(own):
+    """Every pair of these students (id -> code) that shares own code, scored and flagged; see the module."""
+    names = sorted(code)
+    where = {student: code[student].where(given) for student in names}
+    frequency = Counter(h for student in names for h in where[student])
+    common = {h for h, n in frequency.items() if n > common_limit(len(names))}
+    own = {student: set(where[student]) - common for student in names}
+    index: dict[int, list[int]] = defaultdict(list)  # own fingerprint -> the students having it, by number
+    for number, student in enumerate(names):
         for h in own[student]:
-            index[h].append(student)
-    shared: Counter[tuple[str, str]] = Counter()
-    for students in index.values():
-        if len(students) > 1:
-            shared.update(combinations(students, 2))
-    scores = {pair: n / max(MIN_OWN, min(len(own[pair[0]]), len(own[pair[1]]))) for pair, n in shared.items()}
-    values = list(scores.values())
+            index[h].append(number)
+    shared: Counter[int] = Counter()  # a * len(names) + b -> own fingerprints students a < b share
+    for numbers in index.values():
+        if len(numbers) > 1:
+            shared.update(a * len(names) + b for a, b in combinations(numbers, 2))
+    scores = {}  # (a, b) -> (similarity, own fingerprints in common)
+    for key, n in shared.items():
+        a, b = names[key // len(names)], names[key % len(names)]
+        scores[a, b] = (min(1.0, n / max(MIN_OWN, min(len(own[a]), len(own[b])))), n)
+    values = [score for score, _ in scores.values()]
     median = statistics.median(values) if values else 0.0
     mad = statistics.median(abs(v - median) for v in values) if values else 0.0
     threshold = max(MIN_FLAGGED, median + Z_FLAG * 1.4826 * mad)
-    pairs = sorted((Pair(a, b, min(1.0, s), shared[(a, b)], s >= threshold) for (a, b), s in scores.items()),
+    pairs = sorted((Pair(a, b, score, n, score >= threshold) for (a, b), (score, n) in scores.items()),
                    key=lambda p: (-p.similarity, -p.shared, p.a, p.b))
-    return ClassSimilarity(len(printed), pairs, threshold, median, mad, len(common), sorted(left_out),
-                           printed, own)
+    return ClassSimilarity(len(names), pairs, threshold, median, mad, len(common), sorted(left_out),
+                           code, where, own)
 
 
-def class_code(out: Path) -> tuple[dict[str, list[Unit]], list[tuple[str, str]]]:
-    """Every student's stored code under ``out/students`` (id -> units), and who is left out, with why."""
+def class_code(out: Path) -> tuple[dict[str, Code], list[tuple[str, str]]]:
+    """Every student's stored code under ``out/students`` (id -> code), and who is left out, with why."""
     code, left_out = {}, []
     folders = sorted((out / "students").iterdir()) if (out / "students").is_dir() else []
     for folder in folders:
         record = stored_code(folder)
         if record is None:
             continue  # not submitted, or graded before the similarity existed and not in DIR now
-        found, why = _code_of(record)
-        if found:
+        found, why = _code_of(folder, record)
+        if found is not None:
             code[folder.name] = found
         else:
             left_out.append((folder.name, why))
@@ -411,17 +450,13 @@ def class_code(out: Path) -> tuple[dict[str, list[Unit]], list[tuple[str, str]]]
 
 def similarity_csv(result: ClassSimilarity) -> str:
     """``student_a, student_b, similarity``: the listed pairs, most similar first."""
+    from .batch import _cell  # the gradebook's cells: an id a spreadsheet would run as a formula is quoted
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["student_a", "student_b", "similarity"])
     for pair in result.listed():
         writer.writerow([_cell(pair.a), _cell(pair.b), f"{pair.similarity:.3f}"])
     return buffer.getvalue()
-
-
-def _cell(text: str) -> str:
-    """A student id as a CSV cell: text a spreadsheet would run as a formula gets a leading '."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def marked(unit: Unit, unit_tokens: list[Token], positions: Iterable[int]) -> list[tuple[str, bool]]:
@@ -441,14 +476,14 @@ def marked(unit: Unit, unit_tokens: list[Token], positions: Iterable[int]) -> li
     return pieces
 
 
-def side(found: Fingerprinted, shared: set[int]) -> list[dict[str, Any]]:
+def side(code: Code, where: dict[int, list[tuple[int, int]]], shared: set[int]) -> list[dict[str, Any]]:
     """The units of one side of a pair that hold shared fingerprints, their matching regions marked."""
     positions: dict[int, list[int]] = defaultdict(list)
     for h in shared:
-        for unit, position in found.where.get(h, []):
+        for unit, position in where.get(h, []):
             positions[unit].append(position)
-    return [{"file": found.units[i].file, "name": found.units[i].name, "line": found.units[i].line,
-             "pieces": marked(found.units[i], found.tokens[i], positions[i])}
+    return [{"file": code.units[i].file, "name": code.units[i].name, "line": code.units[i].line,
+             "pieces": marked(code.units[i], tokens(code.units[i].text), positions[i])}
             for i in sorted(positions)]
 
 
@@ -458,8 +493,7 @@ def report_data(result: ClassSimilarity, shown_pairs: int = SHOWN) -> dict[str, 
     for pair in result.flagged[:shown_pairs]:
         shared = result.own[pair.a] & result.own[pair.b]
         pairs.append({"a": pair.a, "b": pair.b, "similarity": pair.similarity, "shared": pair.shared,
-                      "sides": [side(result.fingerprinted[pair.a], shared),
-                                side(result.fingerprinted[pair.b], shared)]})
+                      "sides": [side(result.code[s], result.where[s], shared) for s in (pair.a, pair.b)]})
     return {"students": result.students, "threshold": result.threshold, "median": result.median,
             "mad": result.mad, "common": result.common, "flagged": len(result.flagged),
             "listed": len(result.listed()), "k": K, "w": W, "left_out": result.left_out, "pairs": pairs}
@@ -492,20 +526,14 @@ def update(out: Path, submissions: dict[str, Path], assignment: Assignment | Non
 def _stamped_sha(folder: Path) -> str | None:
     from .report import STAMP
 
-    try:
-        stored = json.loads((folder / "result.json").read_text(encoding="utf-8"))
-        return str(stored[STAMP]["submission_sha256"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    stamp = (_json_object(folder / "result.json") or {}).get(STAMP)
+    sha = stamp.get("submission_sha256") if isinstance(stamp, dict) else None
+    return str(sha) if sha is not None else None
 
 
 def load_report_data(out: Path) -> dict[str, Any] | None:
     """The report section's data ``update`` wrote, or None when there is none."""
-    try:
-        data = json.loads((out / DATA_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return _json_object(out / DATA_NAME)
 
 
 # ------------------------------------------------------------------ export-similarity

@@ -61,7 +61,7 @@ def _score(result: similarity.ClassSimilarity, a: str, b: str) -> float:
 
 def test_every_planted_pair_ranks_above_every_independent_pair_and_only_they_are_flagged(compared):
     _, result = compared
-    students = sorted(set(result.fingerprinted))
+    students = sorted(set(result.code))
     independent = [(a, b) for i, a in enumerate(students) for b in students[i + 1:] if (a, b) not in PLANTED]
     lowest_planted = min(_score(result, a, b) for a, b in PLANTED)
     highest_independent = max(_score(result, a, b) for a, b in independent)
@@ -93,7 +93,7 @@ def test_a_submission_that_cannot_be_read_is_left_out_with_its_reason(compared):
     out, result = compared
     assert result.left_out == [("broken", "broken.zip is not a readable zip file (zipfile.BadZipFile: "
                                            "File is not a zip file)")]
-    assert "broken" not in result.fingerprinted
+    assert "broken" not in result.code
     assert json.loads((out / "students" / "broken" / "code.json").read_text())["unreadable"]
 
 
@@ -125,9 +125,9 @@ def test_every_shared_run_of_k_plus_w_minus_1_tokens_shares_a_fingerprint():
 
 
 def test_the_class_idioms_are_left_out():
-    unit = [similarity.Unit("m.py", "f", 1, "def f(a, b):\n    c = np.einsum('ij,jk->ik', a, b) + a.sum(0)\n"
-                                                 "    return c.reshape(-1), c.mean(axis=0) * 2\n")]
-    code = {f"s{i}": unit for i in range(12)}  # an idiom twelve students wrote: more than 10%, more than 5
+    files = {"m.py": "def f(a, b):\n    c = np.einsum('ij,jk->ik', a, b) + a.sum(0)\n"
+                     "    return c.reshape(-1), c.mean(axis=0) * 2\n"}
+    code = {f"s{i}": similarity.Code(files) for i in range(12)}  # twelve wrote it: over 10% and over 5
     result = similarity.compare(code)
     assert result.common > 0 and not result.pairs
 
@@ -217,7 +217,7 @@ def test_kept_code_is_reread_only_when_the_submission_changed(compared, tmp_path
     _stamp(out, "offsets", "changed")
     again = similarity.update(out, {"offsets": src / "offsets"})  # as `batch --only offsets` calls it
     assert read == ["offsets"]
-    assert set(again.fingerprinted) == set(compared[1].fingerprinted), "the whole class, not only offsets"
+    assert set(again.code) == set(compared[1].code), "the whole class, not only offsets"
     def shared(result, a, b):
         return next(p.shared for p in result.pairs if (p.a, p.b) == (a, b))
 
@@ -241,3 +241,21 @@ def test_export_writes_each_students_code_and_the_given_code(compared, tmp_path,
 def test_export_of_a_folder_that_holds_no_class_exits_2(tmp_path, capsys):
     assert cli.main(["export-similarity", str(tmp_path), str(tmp_path / "export")]) == 2
     assert "holds no graded class" in capsys.readouterr().err
+
+
+def test_a_grader_failure_on_one_submission_leaves_out_that_one_alone(tmp_path, monkeypatch):
+    src, out = tmp_path / "src", tmp_path / "out"
+    for name in ("a", "b", "c"):
+        shutil.copytree(CORPUS / "class" / "offsets", src / name)
+    (src / "c" / "conv.py").write_text((src / "c" / "conv.py").read_text() + "\n# BOOM\n")
+    units = similarity.units
+
+    def failing(file, source):
+        if "BOOM" in source:
+            raise RuntimeError("the grader's own bug")
+        return units(file, source)
+
+    monkeypatch.setattr(similarity, "units", failing)
+    result = similarity.update(out, _graded_class(src, out))
+    assert result.left_out == [("c", "its code could not be compared (grader error: RuntimeError)")]
+    assert [(p.a, p.b, p.similarity) for p in result.pairs] == [("a", "b", 1.0)]
