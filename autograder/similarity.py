@@ -57,7 +57,6 @@ import io
 import json
 import keyword
 import re
-import statistics
 import tempfile
 import tokenize
 import zlib
@@ -371,27 +370,44 @@ class Pair:
 
 @dataclass
 class ClassSimilarity:
-    """The pairs of a class, most similar first, and what the report shows of them."""
+    """Every pair of a class that shares own code, most similar first (as arrays: a class of 2,000
+    has a million such pairs), and what the report shows of them."""
 
-    students: int  # submissions compared
-    pairs: list[Pair]  # every pair sharing an own fingerprint, most similar first
+    names: list[str]  # the students compared, sorted
+    first: np.ndarray  # per pair, most similar first: its first student's index in ``names``
+    second: np.ndarray  # ... and its second's (first < second)
+    scores: np.ndarray  # its similarity
+    shared: np.ndarray  # how many own fingerprints it shares
     threshold: float  # the similarity from which a pair is flagged
     median: float
     mad: float
     common: int  # fingerprints left out as the class's
     left_out: list[tuple[str, str]]  # (student, why)
     code: dict[str, Code] = field(default_factory=dict)
-    where: dict[str, dict[int, list[tuple[int, int]]]] = field(default_factory=dict)  # per student
     own: dict[str, set[int]] = field(default_factory=dict)  # own fingerprints, per student
+    given: frozenset[int] = frozenset()
+
+    @property
+    def students(self) -> int:
+        return len(self.names)
+
+    def top(self, count: int) -> list[Pair]:
+        """The ``count`` most similar pairs."""
+        return [Pair(self.names[a], self.names[b], float(score), int(n), bool(score >= self.threshold))
+                for a, b, score, n in zip(self.first[:count], self.second[:count], self.scores[:count],
+                                          self.shared[:count])]
+
+    @property
+    def pairs(self) -> list[Pair]:
+        return self.top(len(self.scores))
 
     @property
     def flagged(self) -> list[Pair]:
-        return [p for p in self.pairs if p.flagged]
+        return self.top(int(np.count_nonzero(self.scores >= self.threshold)))  # the most similar come first
 
     def listed(self, limit: int = LISTED) -> list[Pair]:
         """The rows of similarity.csv: every flagged pair, then the most similar others, ``limit`` in all."""
-        flagged = self.flagged
-        return flagged + [p for p in self.pairs if not p.flagged][:max(0, limit - len(flagged))]
+        return self.top(max(limit, int(np.count_nonzero(self.scores >= self.threshold))))
 
 
 def common_limit(submissions: int) -> float:
@@ -403,10 +419,11 @@ def compare(code: dict[str, Code], given: frozenset[int] = frozenset(),
             left_out: Sequence[tuple[str, str]] = ()) -> ClassSimilarity:
     """Every pair of these students (id -> code) that shares own code, scored and flagged; see the module."""
     names = sorted(code)
-    where = {student: code[student].where(given) for student in names}
-    frequency = Counter(h for student in names for h in where[student])
+    printed = {student: {h for prints in code[student].prints for _, h in prints} - given
+               for student in names}
+    frequency = Counter(h for student in names for h in printed[student])
     common = {h for h, n in frequency.items() if n > common_limit(len(names))}
-    own = {student: set(where[student]) - common for student in names}
+    own = {student: printed[student] - common for student in names}
     index: dict[int, list[int]] = defaultdict(list)  # own fingerprint -> the students having it, by number
     for number, student in enumerate(names):
         for h in own[student]:
@@ -415,18 +432,18 @@ def compare(code: dict[str, Code], given: frozenset[int] = frozenset(),
     for numbers in index.values():
         if len(numbers) > 1:
             shared.update(a * len(names) + b for a, b in combinations(numbers, 2))
-    scores = {}  # (a, b) -> (similarity, own fingerprints in common)
-    for key, n in shared.items():
-        a, b = names[key // len(names)], names[key % len(names)]
-        scores[a, b] = (min(1.0, n / max(MIN_OWN, min(len(own[a]), len(own[b])))), n)
-    values = [score for score, _ in scores.values()]
-    median = statistics.median(values) if values else 0.0
-    mad = statistics.median(abs(v - median) for v in values) if values else 0.0
+    keys = np.fromiter(shared.keys(), dtype=np.int64, count=len(shared))
+    counts = np.fromiter(shared.values(), dtype=np.int64, count=len(shared))
+    first, second = np.divmod(keys, max(1, len(names)))
+    sizes = np.array([len(own[student]) for student in names], dtype=np.int64)
+    smaller = np.minimum(sizes[first], sizes[second]) if len(keys) else counts
+    scores = np.minimum(1.0, counts / np.maximum(MIN_OWN, smaller))
+    median = float(np.median(scores)) if len(scores) else 0.0
+    mad = float(np.median(np.abs(scores - median))) if len(scores) else 0.0
     threshold = max(MIN_FLAGGED, median + Z_FLAG * 1.4826 * mad)
-    pairs = sorted((Pair(a, b, score, n, score >= threshold) for (a, b), (score, n) in scores.items()),
-                   key=lambda p: (-p.similarity, -p.shared, p.a, p.b))
-    return ClassSimilarity(len(names), pairs, threshold, median, mad, len(common), sorted(left_out),
-                           code, where, own)
+    order = np.lexsort((second, first, -counts, -scores))  # the last key sorts first; names break ties
+    return ClassSimilarity(names, first[order], second[order], scores[order], counts[order], threshold,
+                           median, mad, len(common), sorted(left_out), code, own, given)
 
 
 def class_code(out: Path) -> tuple[dict[str, Code], list[tuple[str, str]]]:
@@ -493,7 +510,8 @@ def report_data(result: ClassSimilarity, shown_pairs: int = SHOWN) -> dict[str, 
     for pair in result.flagged[:shown_pairs]:
         shared = result.own[pair.a] & result.own[pair.b]
         pairs.append({"a": pair.a, "b": pair.b, "similarity": pair.similarity, "shared": pair.shared,
-                      "sides": [side(result.code[s], result.where[s], shared) for s in (pair.a, pair.b)]})
+                      "sides": [side(result.code[s], result.code[s].where(result.given), shared)
+                                for s in (pair.a, pair.b)]})
     return {"students": result.students, "threshold": result.threshold, "median": result.median,
             "mad": result.mad, "common": result.common, "flagged": len(result.flagged),
             "listed": len(result.listed()), "k": K, "w": W, "left_out": result.left_out, "pairs": pairs}
