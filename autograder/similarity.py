@@ -84,7 +84,7 @@ LISTED = 100  # rows of similarity.csv at most: the flagged pairs, then the most
 SHOWN = 20  # flagged pairs shown side by side in report.html (the most similar first)
 CODE = "code.json"  # beside result.json: the student's code as graded
 CODE_VERSION = 1
-METHOD = f"k={K} w={W} tokens=1"  # fingerprints kept in code.json are made again when it changes
+METHOD = f"k={K} w={W} tokens=1 numpy={np.__version__}"  # code.json's fingerprints are made again on a change
 NOTEBOOK_FILE = "notebooks.py"  # the name a notebook submission's code gets (all its notebooks' definitions)
 CSV_NAME, DATA_NAME = "similarity.csv", "similarity.json"
 
