@@ -47,8 +47,8 @@ next batch removes the scratch folder that a killed one left in the temp folder.
 
 Ctrl-C stops at once: submissions not started are dropped, the workers grading are
 stopped (they clean up their sandboxes), and the gradebook and the report are
-rebuilt from the results already written. Running the same command again goes on
-where it stopped.
+rebuilt from the results already written (similarity.csv waits for a run that
+finishes). Running the same command again goes on where it stopped.
 """
 
 from __future__ import annotations
@@ -724,8 +724,8 @@ def run_batch(
                 grade_in_parallel(todo, jobs, done, timeout=timeout)
             except KeyboardInterrupt:
                 summary.interrupted = True
-        # Here, while an LMS download is still unpacked: the code of a submission is read from it.
-        summary.similarity = compare_class(out, {student: entry.path for student, entry in entries.items()})
+        if not summary.interrupted:  # here, while an LMS download is still unpacked: the code is read from it
+            summary.similarity = compare_class(out, {student: e.path for student, e in entries.items()})
     for student, row in (course.roster.by_id() if roster_ids else {}).items():
         if student not in entries and (not only or student in only):
             name = row.get(_NAME_COLUMN[course.kind], "")
