@@ -8,8 +8,10 @@ OUT receives::
     students/<id>/feedback.md    report.feedback_markdown: what the student reads
     students/<id>/feedback.html  report.feedback_html: the same, as a self-contained page
     students/<id>/results.json   report.gradescope_results: Gradescope's format
+    students/<id>/code.json      the student's code as graded, and its fingerprints (``similarity``)
     gradebook.csv                one row per student: a column per task, total, max, status, problems
     report.html                  the class report for the TA (``classreport``)
+    similarity.csv               pairs whose own code is alike (``similarity``; similarity.json: its report)
     lms_import.csv               with --lms: the grades in the LMS's import format (``lms``)
     canvas_feedback.zip          with --lms canvas: the feedback for "Re-Upload Submissions"
 
@@ -45,8 +47,8 @@ next batch removes the scratch folder that a killed one left in the temp folder.
 
 Ctrl-C stops at once: submissions not started are dropped, the workers grading are
 stopped (they clean up their sandboxes), and the gradebook and the report are
-rebuilt from the results already written. Running the same command again goes on
-where it stopped.
+rebuilt from the results already written (similarity.csv waits for a run that
+finishes). Running the same command again goes on where it stopped.
 """
 
 from __future__ import annotations
@@ -151,6 +153,7 @@ class Summary:
     gradebook: Path | None = None
     report: Path | None = None
     exports: list[Path] = field(default_factory=list)  # lms_import.csv, canvas_feedback.zip
+    similarity: str = ""  # what similarity.csv holds, in a line
     unattributed: list[str] = field(default_factory=list)  # files of the download that are no one's
     notices: list[str] = field(default_factory=list)  # anything else the TA should read
 
@@ -580,12 +583,22 @@ def import_report_early() -> None:
 def write_outputs(out: Path) -> tuple[Path, Path]:
     """Rebuild gradebook.csv and report.html from every stored result."""
     from .classreport import render_html  # here: matplotlib is slow to import and workers never need it
+    from .similarity import load_report_data
 
     results = load_results(out)
     gradebook, report = out / "gradebook.csv", out / "report.html"
     write_atomic(gradebook, gradebook_csv(results))
-    write_atomic(report, render_html(results))
+    write_atomic(report, render_html(results, load_report_data(out)))
     return gradebook, report
+
+
+def compare_class(out: Path, submissions: dict[str, Path]) -> str:
+    """similarity.csv over the whole class stored in OUT (``similarity.update``), said in a line."""
+    from . import similarity  # numpy: this process imports the grading stack only where it needs it
+
+    found = similarity.update(out, submissions)
+    return (f"{out / similarity.CSV_NAME} ({len(found.flagged)} flagged pair(s) of {found.students} "
+            f"submissions compared; {len(found.left_out)} left out)")
 
 
 _NAME_COLUMN = {lms.CANVAS: "Student", lms.MOODLE: "Full name"}  # the roster's column of the student's name
@@ -746,6 +759,8 @@ def run_batch(
                 grade_in_parallel(todo, jobs, done, timeout=timeout)
             except KeyboardInterrupt:
                 summary.interrupted = True
+        if not summary.interrupted:  # here, while an LMS download is still unpacked: the code is read from it
+            summary.similarity = compare_class(out, {student: e.path for student, e in entries.items()})
     for student, row in (course.roster.by_id() if roster_ids else {}).items():
         if student not in entries and (not only or student in only):
             name = row.get(_NAME_COLUMN[course.kind], "")
@@ -780,6 +795,8 @@ def describe(summary: Summary, jobs: int) -> str:
     if summary.interrupted:
         lines.append("interrupted: the results above are kept; run the same command again to grade the rest")
     lines += [f"gradebook: {summary.gradebook}", f"report:    {summary.report}"]
+    if summary.similarity:
+        lines.append(f"similarity: {summary.similarity}")
     lines += [f"for the LMS: {path}" for path in summary.exports]
     return "\n".join(lines)
 

@@ -205,8 +205,11 @@ def student_rows(results: list[dict[str, Any]]) -> list[StudentRow]:
     return rows
 
 
-def render_html(results: list[dict[str, Any]]) -> str:
-    """The class report of these results (as ``batch.load_results`` gives them) as one HTML page."""
+def render_html(results: list[dict[str, Any]], similarity: dict[str, Any] | None = None) -> str:
+    """The class report of these results (as ``batch.load_results`` gives them) as one HTML page.
+
+    ``similarity``: the section on similar code (``similarity.report_data``), when there is one.
+    """
     graded = [r for r in results if r[STAMP]["status"] == GRADED]
     stats = task_stats(graded)
     totals = [float(r["score"]) for r in graded]
@@ -226,4 +229,5 @@ def render_html(results: list[dict[str, Any]]) -> str:
         whole=[(r[STAMP]["student"], problem) for r in graded for problem in r["problems"]],
         ungraded=[(r[STAMP]["student"], r[STAMP]["status"], " ".join(r["problems"]))
                   for r in results if r[STAMP]["status"] != GRADED],
+        similarity=similarity,
     )

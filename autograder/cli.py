@@ -86,6 +86,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "nbgrader": _delegate("nbgrader_course"),
     "nbgrader-autograde": _delegate("nbgrader_autograde"),
     "gradescope": _delegate("gradescope"),
+    "export-similarity": _delegate("similarity"),
 }
 
 
@@ -162,6 +163,13 @@ def parser() -> argparse.ArgumentParser:
         help="seconds one submission may take before it gets a grader-error row "
         "(default: its cases' time budget plus a margin, 380)",
     )
+    export = command(
+        "export-similarity",
+        help="TAs: write each student's code as plain files (DIR/students/<id>/*.py; the given code in "
+        "DIR/given/), for MOSS, JPlag or Dolos",
+    )
+    export.add_argument("out", help="the OUT folder of `autograder batch`, which keeps each student's code")
+    export.add_argument("dir", help="the folder to write")
     release = command(
         "release", help="instructors: write the student bundle (no solution, no hidden case)"
     )

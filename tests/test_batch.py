@@ -173,6 +173,32 @@ def test_gradescope_statuses_follow_the_bugs(graded):
         assert first_failure["message"] in (folder / "feedback.md").read_text()
 
 
+def _similarity_rows(out: Path) -> list[list[str]]:
+    with open(out / "similarity.csv", newline="") as f:
+        return list(csv.reader(f))
+
+
+def test_the_batch_compares_the_class_code_and_the_report_shows_it(graded):
+    _, out, summary = graded
+    rows = _similarity_rows(out)
+    assert rows[0] == ["student_a", "student_b", "similarity"]
+    assert not [row for row in rows[1:] if "stubs" in row[:2]], "the stubs are no one's own code"
+    kept = json.loads((out / "students" / "reference" / "code.json").read_text())
+    assert kept["files"]["conv.py"] == (ROOT / "solutions" / "conv.py").read_text().replace(
+        "    # BEGIN SOLUTION\n", "").replace("    # END SOLUTION\n", "")
+    left_out = dict(map(tuple, json.loads((out / "similarity.json").read_text())["left_out"]))
+    assert set(NOT_GRADED) <= set(left_out) and "zip" in left_out["corrupt"]
+    assert "<h2 id=\"similarity\">Similar code</h2>" in (out / "report.html").read_text()
+    assert f"similarity: {out / 'similarity.csv'}" in batch.describe(summary, 2)
+
+
+def test_only_keeps_the_similarity_of_the_whole_class(graded, tmp_path):
+    src, out = _copy(graded, tmp_path)
+    before = _similarity_rows(out)
+    batch.run_batch(src, out, jobs=1, only=["stubs"])
+    assert _similarity_rows(out) == before
+
+
 def test_no_temp_file_is_left(graded):
     _, out, _ = graded
     leftovers = [p for p in out.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
