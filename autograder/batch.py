@@ -85,7 +85,7 @@ from . import late, lms
 from .assignment import Assignment, current, grader_hash, use
 from .atomic import write_atomic
 from .cleanup import LockedFolder
-from .cli import UsageError, skip_last_collection
+from .cli import UsageError, secret_of, skip_last_collection
 from .report import (
     GRADED,
     GRADER_ERROR,
@@ -96,6 +96,7 @@ from .report import (
     feedback_markdown,
     gradescope_results,
 )
+from .spec import Variant
 from .submission import File, Skipped, shown, walk
 
 # The grading stack (numpy, the sandbox, the checks: a tenth of a second to import) is imported
@@ -126,6 +127,7 @@ class Job:
     stamp: dict[str, Any]  # stored with the result: who, from which entry, which content, which grader, ...
     late: dict[str, Any] | None = None  # late.assess: the penalty is taken off the score
     notes: tuple[str, ...] = ()  # about the files (an LMS's re-uploads, skipped files): added to the problems
+    variant: Variant | None = None  # the student's own hidden cases (--secret)
 
 
 @dataclass(frozen=True)
@@ -334,7 +336,7 @@ def grade_job(job: Job) -> str:
     global _grading
     _grading = True
     try:
-        result = grade_submission(job.path)
+        result = grade_submission(job.path, variant=job.variant)
         status = GRADED if any(task.cases for task in result.tasks) else NOT_GRADED
         write_student(job, result, status)
     finally:
@@ -694,10 +696,12 @@ def run_batch(
     policy: late.Policy | None = None,
     only: list[str] | None = None,
     assignment: Assignment | None = None,
+    secret: str | None = None,
 ) -> Summary:
     """Grade every submission in ``src`` (a folder, or an LMS's download) into ``out``; see the module.
 
     ``assignment``: the one to grade (default: ``assignment.current()``); the workers grade it too.
+    ``secret``: each student gets hidden cases of their own (``inputs.Variant``); it is never written.
     """
     if assignment is not None:
         use(assignment.folder)
@@ -716,8 +720,10 @@ def run_batch(
         for student, entry in entries.items():
             if only and student not in only:
                 continue
+            variant = Variant.of(secret, student) if secret else None
             stamp = {
                 "student": student,
+                "variant": variant.name if variant else None,
                 "entry": shown(entry.path.name),
                 "submission_sha256": content_hash(entry.path),
                 "grader_sha256": grader_hash(),
@@ -726,7 +732,8 @@ def run_batch(
                 "lms": entry.lms,
                 "flags": list(entry.flags),
             }
-            job = Job(student, entry.path, out / "students" / student, stamp, entry.late, entry.notes)
+            job = Job(student, entry.path, out / "students" / student, stamp, entry.late, entry.notes,
+                      variant)
             if not force and not only and is_current(job):
                 summary.skipped.append(student)
             else:
@@ -828,7 +835,7 @@ def command(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot create {out}: {exc.strerror}") from None
     course = LmsClass(args.lms, roster, args.lms_column) if args.lms else None
     summary = run_batch(src, out, args.jobs, args.force, timeout=args.timeout, course=course,
-                        policy=policy, only=args.only)
+                        policy=policy, only=args.only, secret=secret_of(args))
     Console().print(class_table(load_results(out)))
     print(describe(summary, args.jobs))
     return 130 if summary.interrupted else 0

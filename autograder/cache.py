@@ -28,6 +28,7 @@ from .assignment import Assignment, grader_hash
 from .atomic import write_atomic
 from .protocol import ProtocolError, decode, encode, read_message, write_message
 from .runner import from_wire, to_wire
+from .spec import Variant
 
 FORMAT_VERSION = 2  # 2: each case's call form (``positional``)
 MAX_BYTES = 512 * 2**20  # the hidden plan's arrays (about 3 MB for week 4)
@@ -40,14 +41,17 @@ def cache_folder() -> Path:
     return Path(base) / "autograder"
 
 
-def _file(assignment: Assignment) -> Path:
-    return cache_folder() / f"hidden-plan-{assignment.name}-{grader_hash(assignment)[:32]}.bin"
+def _file(assignment: Assignment, variant: Variant | None) -> Path:
+    """One file per grader version and variant (named by its one-way name, never by the secret)."""
+    suffix = f"-{variant.name}" if variant else ""
+    return cache_folder() / f"hidden-plan-{assignment.name}-{grader_hash(assignment)[:32]}{suffix}.bin"
 
 
-def load(assignment: Assignment, names: list[str]) -> dict[str, list[dict[str, Any]]] | None:
+def load(assignment: Assignment, names: list[str], variant: Variant | None = None
+         ) -> dict[str, list[dict[str, Any]]] | None:
     """The stored cases of the tasks ``names``, by task name; None when there is no usable file."""
     try:
-        with open(_file(assignment), "rb") as f:
+        with open(_file(assignment, variant), "rb") as f:
             data = decode(*read_message(f, MAX_BYTES))
     except (OSError, EOFError, ProtocolError, ValueError):
         return None
@@ -59,7 +63,7 @@ def load(assignment: Assignment, names: list[str]) -> dict[str, list[dict[str, A
             for name, cases in data["tasks"].items()}
 
 
-def store(assignment: Assignment, tasks: dict[str, list[dict[str, Any]]]) -> None:
+def store(assignment: Assignment, variant: Variant | None, tasks: dict[str, list[dict[str, Any]]]) -> None:
     """Keep every task's cases (``inputs``, ``expected``, ``seconds``, ``numeric``, ``positional``); a
     failure to write is no error."""
     folder = cache_folder()
@@ -69,9 +73,10 @@ def store(assignment: Assignment, tasks: dict[str, list[dict[str, Any]]]) -> Non
                 for name, cases in tasks.items()}
         message = io.BytesIO()
         write_message(message, *encode({"version": FORMAT_VERSION, "tasks": wire}, MAX_BYTES))
-        write_atomic(_file(assignment), message.getvalue())
+        write_atomic(_file(assignment, variant), message.getvalue())
+        current = f"hidden-plan-{assignment.name}-{grader_hash(assignment)[:32]}"
         for old in folder.glob(f"hidden-plan-{assignment.name}-*.bin"):  # other grader versions'
-            if old != _file(assignment):
+            if not old.name.startswith(current):
                 old.unlink(missing_ok=True)
     except OSError:
         pass

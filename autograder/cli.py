@@ -10,6 +10,7 @@ import argparse
 import atexit
 import gc
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -42,13 +43,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+SECRET_HELP = ("each student's own hidden cases: their inputs drawn from seeds keyed by this secret and "
+               "the student id (default: $AUTOGRADER_SECRET; prefer it: a command line shows in `ps`)")
+
+
+def secret_of(args: argparse.Namespace) -> str | None:
+    """The secret of ``--secret`` or ``$AUTOGRADER_SECRET`` (None: everyone gets the same hidden cases)."""
+    secret = args.secret if args.secret is not None else os.environ.get("AUTOGRADER_SECRET")
+    if secret == "":
+        raise UsageError("the secret is empty: give a long random string, or none at all")
+    return secret
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from .grade import grade_submission
     from .report import print_result
+    from .spec import Variant
 
-    result = grade_submission(
-        _existing(args.submission), isolated=not args.in_process, gradcheck=args.gradcheck
-    )
+    path = _existing(args.submission)
+    secret = secret_of(args)
+    student = args.student or (path.stem if path.suffix in (".zip", ".ipynb") else path.name)
+    variant = Variant.of(secret, student) if secret else None
+    result = grade_submission(path, isolated=not args.in_process, gradcheck=args.gradcheck, variant=variant)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -122,6 +138,9 @@ def parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--in-process", action="store_true", help="no isolation (trusted code, benchmarks)")
     grade.add_argument("--require-isolation", action="store_true", help=REQUIRE_HELP)
+    grade.add_argument("--secret", default=None, help=SECRET_HELP)
+    grade.add_argument("--student", metavar="ID", help="with a secret: whose hidden cases (default: the "
+                       "submission's name without .zip or .ipynb, as batch names it)")
     command("stubs", help="instructors: regenerate the stubs and their public cases from the reference")
     batch = command("batch", help="TAs: grade every entry of DIR (one per student) into OUT")
     batch.add_argument(
@@ -157,6 +176,7 @@ def parser() -> argparse.ArgumentParser:
         help="Canvas: penalise a LATE file with no known time as one day late (default: flag only)",
     )
     batch.add_argument("--require-isolation", action="store_true", help=REQUIRE_HELP)
+    batch.add_argument("--secret", default=None, help=SECRET_HELP)
     batch.add_argument(
         "--timeout",
         type=float,

@@ -37,7 +37,7 @@ from .cleanup import LockedFolder
 from .inputs import call_form, case_seed, make_inputs
 from .runner import InProcessRunner, Runner
 from .sandbox import Limits, Sandbox, SandboxError
-from .spec import Case, Task
+from .spec import Case, Task, Variant
 
 LOAD_PREFIX = "autograder-load-"  # the loaded submissions' folders in the temp folder
 
@@ -75,6 +75,7 @@ class GradeResult:
     elapsed_seconds: float = 0.0
     isolation: dict[str, Any] = field(default_factory=dict)
     assignment: str = ""  # the assignment's name (week4)
+    variant: str | None = None  # the student's own hidden cases (--secret): their variant's name
 
     def to_json(self) -> dict[str, Any]:
         """The SPEC §3 object: score, max_score, tasks[{name, score, max_score, ...}], ..."""
@@ -100,11 +101,12 @@ Plan = list[tuple[Task, list[PlannedCase]]]
 
 
 def plan_cases(tasks: Iterable[Task], reference: Reference, public_only: bool = False,
-               numerics: bool = False) -> Plan:
+               numerics: bool = False, variant: Variant | None = None) -> Plan:
     """Make every case's inputs from its seed, its expected values and the reference's time on it.
 
     ``numerics``: also the reference's numerical gradients (``checks.reference_numerics``),
     what grading compares gradients with; the self-check takes them from the student's forward.
+    ``variant``: a student's own hidden cases (their seeds); the public cases stay everyone's.
     """
     plan = []
     for task in tasks:
@@ -113,7 +115,10 @@ def plan_cases(tasks: Iterable[Task], reference: Reference, public_only: bool = 
         for index, case in enumerate(task.cases):
             if public_only and not case.public:
                 continue
-            rng = np.random.default_rng(case_seed(task.name, index))
+            if variant is not None and not case.public:  # a student's own hidden case
+                rng = np.random.default_rng(variant.seed(task.name, index))
+            else:
+                rng = np.random.default_rng(case_seed(task.name, index))
             inputs = make_inputs(case.args, rng)
             positional = call_form(reference.function(fed_function(task)), list(inputs))
             started = time.perf_counter()
@@ -251,26 +256,27 @@ def summarize(
     )
 
 
-def hidden_plan(assignment: Assignment | None = None) -> Plan:
+def hidden_plan(assignment: Assignment | None = None, variant: Variant | None = None) -> Plan:
     """Every case of the assignment with the reference's expected values and numerical gradients.
 
-    Made once per grader version and kept on disk (``cache``); once per process in memory.
+    Made once per grader version (and per ``variant``: a student's own hidden cases) and kept on
+    disk (``cache``); in memory for the last few.
     """
-    return _hidden_plan(assignment or current())
+    return _hidden_plan(assignment or current(), variant)
 
 
-@functools.cache
-def _hidden_plan(assignment: Assignment) -> Plan:
+@functools.lru_cache(maxsize=4)  # a batch worker grades variant after variant: a few megabytes each
+def _hidden_plan(assignment: Assignment, variant: Variant | None) -> Plan:
     tasks = assignment.tasks
-    stored = cache.load(assignment, [task.name for task in tasks])
+    stored = cache.load(assignment, [task.name for task in tasks], variant)
     if stored is not None and all(len(stored[task.name]) == len(task.cases) for task in tasks):
         return [(task, [PlannedCase(case, c["inputs"], c["expected"], c["seconds"], c["numeric"],
                                     c["positional"]) for case, c in zip(task.cases, stored[task.name])])
                 for task in tasks]
-    plan = plan_cases(tasks, Reference(assignment), numerics=True)
-    cache.store(assignment, {task.name: [{"inputs": p.inputs, "expected": p.expected, "seconds": p.seconds,
-                                          "numeric": p.numeric, "positional": p.positional} for p in cases]
-                             for task, cases in plan})
+    plan = plan_cases(tasks, Reference(assignment), numerics=True, variant=variant)
+    cache.store(assignment, variant, {
+        task.name: [{"inputs": p.inputs, "expected": p.expected, "seconds": p.seconds, "numeric": p.numeric,
+                     "positional": p.positional} for p in cases] for task, cases in plan})
     return plan
 
 
@@ -290,10 +296,12 @@ def grade_submission(
     gradcheck: str = "both",
     plan: Plan | None = None,
     assignment: Assignment | None = None,
+    variant: Variant | None = None,
 ) -> GradeResult:
     """Grade one submission (folder, .zip or notebooks) with the hidden cases of ``assignment``.
 
-    ``assignment``: by default the one this process grades (``assignment.current``).
+    ``assignment``: by default the one this process grades (``assignment.current``);
+    ``variant``: the student's own hidden cases (``Variant.of(secret, student)``), named in the result.
     """
     started = time.perf_counter()
     assignment = assignment or current()
@@ -308,18 +316,22 @@ def grade_submission(
             else:  # a loader bug costs one row
                 why = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode()
                 reason, also = f"the submission could not be read ({why})", []
-            plan = plan or hidden_plan(assignment)
-            return failed_to_load(name, plan, reason, started, also, assignment.name)
+            plan = plan or hidden_plan(assignment, variant)
+            result = failed_to_load(name, plan, reason, started, also, assignment.name)
+            result.variant = variant.name if variant else None
+            return result
         limits = limits or Limits()
         runner = Sandbox(loaded.package_dir, limits) if isolated else InProcessRunner(loaded.package_dir)
         try:
-            plan = plan or hidden_plan(assignment)  # while the sandbox's child starts
+            plan = plan or hidden_plan(assignment, variant)  # while the sandbox's child starts
             results = run_plan(runner, plan, Reference(assignment), gradcheck, limits)
         finally:
             runner.close()
         problems = loaded.problems + module_problems(loaded.package_dir, results)
     isolation = runner.isolation() if isinstance(runner, Sandbox) else {"mode": "in-process"}
-    return summarize(name, results, problems, started, isolation, assignment.name)
+    result = summarize(name, results, problems, started, isolation, assignment.name)
+    result.variant = variant.name if variant else None
+    return result
 
 
 _DOES_NOT_IMPORT = re.compile(r"(\w+)\.py (?:does not import|could not be imported): ([^\n]*)")

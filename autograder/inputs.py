@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from .protocol import SeedArg, map_leaves
-from .spec import SPECS, Bools, Ints, Positive, Rand, Seed, Uniform
+from .spec import SPECS, Bools, Ints, Positive, Rand, Seed, Uniform, Variant
 
 # The specs are spec's; tasks.py files written against this module import them from here too.
-__all__ = ["Bools", "Ints", "Positive", "Rand", "Seed", "Uniform", "call_form", "call_with", "case_seed",
-           "describe", "fresh", "make_inputs", "split_call", "to_generators"]
+__all__ = ["Bools", "Ints", "Positive", "Rand", "Seed", "Uniform", "Variant", "call_form", "call_with",
+           "case_seed", "describe", "fresh", "make_inputs", "split_call", "to_generators"]
 
 
 def case_seed(task: str, index: int) -> int:

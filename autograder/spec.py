@@ -8,6 +8,8 @@ dict of these. Plain data: an assignment's tasks load without numpy (``inputs`` 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -111,3 +113,25 @@ class Seed:
 
 
 SPECS = (Rand, Uniform, Positive, Bools, Ints, Seed)  # what ``inputs.make_inputs`` makes from a case's seed
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One student's own hidden cases (SPEC §3, ``--secret``): their inputs come from seeds keyed by
+    the secret and the student id, so two students get different inputs and a regrade the same.
+
+    ``name`` is what a result shows: a one-way hash of the key, from which neither the secret nor
+    the seeds can be worked out. ``key`` stays in memory: it is never written anywhere.
+    """
+
+    name: str
+    key: bytes = field(repr=False)
+
+    @classmethod
+    def of(cls, secret: str, student: str) -> Variant:
+        key = hmac.new(secret.encode(), student.encode(), hashlib.sha256).digest()
+        return cls(hashlib.sha256(b"variant\0" + key).hexdigest()[:16], key)
+
+    def seed(self, task: str, index: int) -> int:
+        """The seed of a hidden case of this variant (a public case keeps ``case_seed``: it ships as data)."""
+        return int.from_bytes(hmac.new(self.key, f"{task}#{index}".encode(), hashlib.sha256).digest()[:8])
