@@ -320,8 +320,7 @@ def record_not_submitted(out: Path, student: str, info: dict[str, Any]) -> None:
     """The row of a roster student with no submission: 0, "not submitted" (no grading needed)."""
     from .grade import failed_to_load
 
-    tasks = [(task, []) for task in current().tasks]
-    result = failed_to_load(student, tasks, NOT_SUBMITTED, time.perf_counter())
+    result = failed_to_load(student, current().tasks, NOT_SUBMITTED, time.perf_counter())
     stamp = {"student": student, "entry": "", "lms": info, "flags": []}
     write_student(Job(student, Path(), out / "students" / student, stamp), result, NOT_SUBMITTED)
 
@@ -346,9 +345,9 @@ def grade_job(job: Job) -> str:
 
 def record_grader_error(job: Job, why: str) -> str:
     """A row for a student whose grading failed through no fault of theirs."""
-    from .grade import failed_to_load, hidden_plan
+    from .grade import failed_to_load
 
-    result = failed_to_load(job.path.name, hidden_plan(), f"grader error: {why}", time.perf_counter())
+    result = failed_to_load(job.path.name, current().tasks, f"grader error: {why}", time.perf_counter())
     write_student(job, result, GRADER_ERROR)
     return GRADER_ERROR
 

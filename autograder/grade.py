@@ -281,10 +281,11 @@ def _hidden_plan(assignment: Assignment, variant: Variant | None) -> Plan:
 
 
 def failed_to_load(
-    submission: str, plan: Plan, reason: str, started: float, also: Iterable[str] = (), assignment: str = ""
+    submission: str, tasks: Iterable[Task], reason: str, started: float, also: Iterable[str] = (),
+    assignment: str = ""
 ) -> GradeResult:
-    """Every task at 0 for ``reason`` (and the ``also`` problems that came with it)."""
-    results = [TaskResult(task.name, 0.0, float(task.points), []) for task, _ in plan]
+    """Every task at 0 for ``reason`` (and the ``also`` problems that came with it): no case is planned."""
+    results = [TaskResult(task.name, 0.0, float(task.points), []) for task in tasks]
     return summarize(submission, results, [reason, *also], started, assignment=assignment)
 
 
@@ -316,8 +317,8 @@ def grade_submission(
             else:  # a loader bug costs one row
                 why = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode()
                 reason, also = f"the submission could not be read ({why})", []
-            plan = plan or hidden_plan(assignment, variant)
-            result = failed_to_load(name, plan, reason, started, also, assignment.name)
+            tasks = [task for task, _ in plan] if plan else assignment.tasks
+            result = failed_to_load(name, tasks, reason, started, also, assignment.name)
             result.variant = variant.name if variant else None
             return result
         limits = limits or Limits()
