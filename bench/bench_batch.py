@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import shutil
 import statistics
@@ -75,11 +76,13 @@ def make_class(src: Path, count: int, seed: int) -> dict[str, str]:
     return kinds
 
 
-def run_batch(src: Path, out: Path, jobs: int) -> tuple[float, str]:
-    """``autograder batch`` as a TA runs it; returns its wall time and the first line it printed."""
+def run_batch(src: Path, out: Path, jobs: int, secret: str | None = None) -> tuple[float, str]:
+    """``autograder batch`` as a TA runs it (``secret``: with per-student hidden cases); returns its wall
+    time and the first line it printed."""
     started = time.perf_counter()
     command = [sys.executable, "-m", "autograder", "batch", str(src), "--out", str(out), "--jobs", str(jobs)]
-    done = subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True)
+    env = {**os.environ, **({"AUTOGRADER_SECRET": secret} if secret else {})}
+    done = subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True, env=env)
     return time.perf_counter() - started, done.stdout.splitlines()[0]
 
 
@@ -126,6 +129,12 @@ def main() -> None:
         again, said = run_batch(src, out, args.jobs)
         print(f"re-run (unchanged submissions are skipped unless the grader changed): {again:.1f} s wall")
         print(f"  it said: {said}")
+        secret = f"bench-{random.Random().getrandbits(64):x}"  # new each run: every variant's plan made anew
+        own, said = run_batch(src, Path(tmp) / "out-variants", args.jobs, secret)
+        print(f"with per-student hidden cases (--secret): {own:.1f} s wall, {own / first:.2f}x the shared "
+              f"cases' {first:.1f} s (each student's plan is made once: the reference's values, gradients)")
+        regrade, _ = run_batch(src, Path(tmp) / "out-variants", args.jobs, secret)
+        print(f"  re-run with the same secret (unchanged: skipped): {regrade:.1f} s wall")
 
         folders = sorted(p for p in src.iterdir() if p.is_dir() and kinds[p.name].endswith("bug(s)"))
         sample = folders[:args.sample]
