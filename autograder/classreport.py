@@ -39,7 +39,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .assignment import current
-from .report import GRADED, STAMP, templates, unimportable_modules
+from .classdata import Change
+from .report import GRADED, STAMP, score_text, templates, unimportable_modules
 
 TOP_FAILURES = 5  # failure groups shown per task
 _SENTENCE_END = re.compile(r"[.;](?:\s|$)")
@@ -205,10 +206,12 @@ def student_rows(results: list[dict[str, Any]]) -> list[StudentRow]:
     return rows
 
 
-def render_html(results: list[dict[str, Any]], similarity: dict[str, Any] | None = None) -> str:
+def render_html(results: list[dict[str, Any]], similarity: dict[str, Any] | None = None,
+                changed: list[Change] | None = None) -> str:
     """The class report of these results (as ``batch.load_results`` gives them) as one HTML page.
 
-    ``similarity``: the section on similar code (``similarity.report_data``), when there is one.
+    ``similarity``: the section on similar code (``similarity.report_data``), when there is one;
+    ``changed``: the totals this batch changed (``classdata.changes``).
     """
     graded = [r for r in results if r[STAMP]["status"] == GRADED]
     stats = task_stats(graded)
@@ -230,4 +233,6 @@ def render_html(results: list[dict[str, Any]], similarity: dict[str, Any] | None
         ungraded=[(r[STAMP]["student"], r[STAMP]["status"], " ".join(r["problems"]))
                   for r in results if r[STAMP]["status"] != GRADED],
         similarity=similarity,
+        changed=changed or [],
+        score=score_text,
     )

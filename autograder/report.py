@@ -40,14 +40,18 @@ def first_failure(task: TaskResult) -> CaseResult | None:
     return next((c for c in task.cases if not c.passed), None)
 
 
-def _score(value: float) -> str:
-    return f"{value:g}"
+def score_text(value: float) -> str:
+    """A score as people read it: at most two decimals, no trailing zero (90.8333 is "90.83", 53.0 "53").
+
+    Files for machines (gradebook.csv, results.json) keep the stored precision.
+    """
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def table(result: GradeResult, title: str = "") -> Table:
     """A per-task table: score, cases passed, and the first failure explained."""
     grid = Table(
-        title=title or f"{result.submission}: {_score(result.score)} / {_score(result.max_score)}",
+        title=title or f"{result.submission}: {score_text(result.score)} / {score_text(result.max_score)}",
         show_lines=False,
         expand=False,
     )
@@ -67,7 +71,7 @@ def table(result: GradeResult, title: str = "") -> Table:
             )
         grid.add_row(
             task.name,
-            f"[{style}]{_score(task.score)}/{_score(task.max_score)}[/{style}]",
+            f"[{style}]{score_text(task.score)}/{score_text(task.max_score)}[/{style}]",
             f"{task.passed}/{len(task.cases)}",
             why,
         )
@@ -79,7 +83,7 @@ def print_result(result: GradeResult, console: Console | None = None, title: str
     console.print(table(result, title))
     for problem in result.problems:
         console.print(f"[yellow]note:[/yellow] {escape(problem)}")
-    console.print(f"[bold]total: {_score(result.score)} / {_score(result.max_score)}[/bold]")
+    console.print(f"[bold]total: {score_text(result.score)} / {score_text(result.max_score)}[/bold]")
 
 
 def _case_markdown(case: CaseResult) -> str:
@@ -120,7 +124,7 @@ def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -
     out = [
         f"# Feedback for {result.submission}" + (f" ({result.assignment})" if result.assignment else ""),
         "",
-        f"**Total: {_score(result.score)} / {_score(result.max_score)}**",
+        f"**Total: {score_text(result.score)} / {score_text(result.max_score)}**",
         "",
     ]
     if late and late["explanation"]:
@@ -130,7 +134,7 @@ def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -
     for task, why, failures in sections:
         out += [
             "",
-            f"## {task.name}: {_score(task.score)} / {_score(task.max_score)} "
+            f"## {task.name}: {score_text(task.score)} / {score_text(task.max_score)} "
             f"({task.passed} of {len(task.cases)} cases passed)",
         ]
         out += [why] if why else [_case_markdown(c) for c in failures] or ["All cases passed."]
@@ -156,7 +160,7 @@ def feedback_html(result: GradeResult, late: dict[str, Any] | None = None) -> st
     """The same feedback as ``feedback_markdown``, as one self-contained HTML page (everything escaped)."""
     page = templates().get_template("feedback.html")
     return page.render(result=result, late=late, tasks=_sections(result), nothing=NOTHING_GRADED,
-                       score=_score)
+                       score=score_text)
 
 
 def _task_output(task: TaskResult) -> str:
@@ -177,7 +181,8 @@ def gradescope_results(result: GradeResult, hidden_visibility: str = "after_publ
     return {
         "score": result.score,
         "execution_time": result.elapsed_seconds,
-        "output": "\n".join(result.problems) or f"Total: {_score(result.score)} / {_score(result.max_score)}",
+        "output": "\n".join(result.problems)
+        or f"Total: {score_text(result.score)} / {score_text(result.max_score)}",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [

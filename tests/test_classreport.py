@@ -193,3 +193,12 @@ def test_a_real_bugs_most_frequent_failure_is_reported(tmp_path):
     top = next(t for t in task_stats([stored]) if t.name == bug.task).struggles[0]
     assert top.cases == count
     assert str(escape(key)) in render_html([stored])
+
+
+def test_scores_are_shown_with_at_most_two_decimals(results, html):
+    ann = next(r for r in results if r["batch"]["student"] == "ann")
+    assert round(ann["score"], 2) != ann["score"]  # a score that needs the rounding: 100 - 8 * 2/3
+    shown = re.sub(r"<[^>]+>", " ", html.split("<script>")[0])
+    shown = re.sub(r'data:image/png;base64,\S+', "", shown)
+    assert f"{ann['score']:.2f} / 100" in shown
+    assert re.findall(r"\d\.\d{3,}", shown) == []
