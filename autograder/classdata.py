@@ -19,16 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .report import STAMP, score_text
+from .report import STAMP, cause, score_text
 
 CASES_CSV = "cases.csv"
 CASES_COLUMNS = ("student", "task", "case", "public", "passed", "cause")
-
-
-def cause(message: str) -> str:
-    """The first line of a failure's message: what went wrong, without its details."""
-    lines = message.strip().splitlines()
-    return lines[0] if lines else ""
 
 
 def cases_csv(results: list[dict[str, Any]]) -> str:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import io
-import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -40,22 +39,9 @@ from matplotlib.figure import Figure
 
 from .assignment import current
 from .classdata import Change
-from .report import GRADED, STAMP, score_text, templates, unimportable_modules
+from .report import GRADED, STAMP, failure_key, score_text, templates, unimportable_modules
 
 TOP_FAILURES = 5  # failure groups shown per task
-_SENTENCE_END = re.compile(r"[.;](?:\s|$)")
-_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-
-
-def failure_key(message: str) -> str:
-    """What a failure says, without its particulars: the first sentence, every number as ``#``.
-
-    "out: 200 of 200 values are wrong; the largest error is 26.4 ..." and "out: 96
-    of 96 values are wrong; ..." are one failure, "out: # of # values are wrong".
-    """
-    first_line = message.strip().splitlines()[0] if message.strip() else ""
-    sentence = _SENTENCE_END.split(first_line, maxsplit=1)[0]
-    return " ".join(_NUMBER.sub("#", sentence).split())
 
 
 @dataclass
