@@ -1,13 +1,16 @@
 """The class report: one self-contained HTML page for the TA, built from the students' results.
 
-It shows every student (one row each, sortable by any column, linking her
-feedback page), what the class scored (a histogram of the totals), how each task
-went (its mean score and pass rate, as a table with a bar beside each figure, and
-under each task the pass rate of each of its cases), what the class struggled with (per task, the
-failures most students hit, grouped by their normalised first sentence, with the
-hint the grader gave), the problems of whole submissions (a module that does not
-import: once per student, not once per case), and the submissions that could not
-be graded, with the reason.
+It shows what changed since the last gradebook (after a regrade: old and new totals),
+every student (one row each, sortable by any column from the mouse or the keyboard,
+linking her feedback page), what the class scored (a histogram of the totals), how
+each task went (its mean score and pass rate, as a table with a bar beside each
+figure, and under each task the pass rate of each of its cases), what the class
+struggled with (the causes most students hit over the whole class, and which
+students; then per task, the failures most students hit, grouped by their normalised
+first sentence, with the hint the grader gave), the problems of whole submissions (a
+module that does not import: once per student, not once per case), and the
+submissions that could not be graded, with the reason. Scores show at most two
+decimals.
 
 Its input is the list of stored results (``batch.load_results``: each a
 ``GradeResult.to_json()`` with the batch stamp), so the report can be rebuilt at
@@ -42,6 +45,7 @@ from .classdata import Change
 from .report import GRADED, STAMP, failure_key, score_text, templates, unimportable_modules
 
 TOP_FAILURES = 5  # failure groups shown per task
+TOP_CAUSES = 10  # the causes the class hit most, over all tasks
 
 
 @dataclass
@@ -122,6 +126,12 @@ def task_stats(graded: list[dict[str, Any]], top: int = TOP_FAILURES) -> list[Ta
         ranked = sorted(groups[name].values(), key=lambda s: (-len(s.students), -s.cases, s.summary))
         task.struggles = ranked[:top]
     return list(stats.values())
+
+
+def top_causes(stats: list[TaskStats], top: int = TOP_CAUSES) -> list[tuple[str, Struggle]]:
+    """(task, failure) for the ``top`` failures hit by the most students over the whole class."""
+    found = [(task.name, struggle) for task in stats for struggle in task.struggles]
+    return sorted(found, key=lambda item: (-len(item[1].students), -item[1].cases))[:top]
 
 
 def _png(figure: Figure) -> str:
@@ -214,6 +224,7 @@ def render_html(results: list[dict[str, Any]], similarity: dict[str, Any] | None
         histogram=histogram_png(totals, max_score) if totals else None,
         tasks=stats,
         hardest=sorted((t for t in stats if t.struggles), key=lambda t: t.mean_percent),
+        causes=top_causes(stats),
         students=student_rows(results),
         whole=[(r[STAMP]["student"], problem) for r in graded for problem in r["problems"]],
         ungraded=[(r[STAMP]["student"], r[STAMP]["status"], " ".join(r["problems"]))

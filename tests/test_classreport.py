@@ -202,3 +202,11 @@ def test_scores_are_shown_with_at_most_two_decimals(results, html):
     shown = re.sub(r'data:image/png;base64,\S+', "", shown)
     assert f"{ann['score']:.2f} / 100" in shown
     assert re.findall(r"\d\.\d{3,}", shown) == []
+
+
+def test_the_causes_the_class_hit_most_name_their_students(results, html):
+    section = html.split("<h3>The causes most students hit</h3>")[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td class=\"num\">(\d+)</td><td>([\w.]+)</td><td>([^<]*)</td>\s*<td>([^<]*)</td>",
+                      section)
+    assert rows[0] == ("3", "conv.conv_forward", "out: # of # values are wrong", "ann, ben, cat")
+    assert ("1", "conv.conv_forward", failure_key(OTHER), "dan") in rows
