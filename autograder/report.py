@@ -221,10 +221,15 @@ def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -
     views = task_views(result)
     if not views:
         return "\n".join([*out, "", NOTHING_GRADED]) + "\n"
-    out += ["", "## Summary", "", "| task | score | status | cause |", "|---|---:|---|---|"]
-    out += [f"| {v.task.name} | {score_text(v.task.score)} / {score_text(v.task.max_score)} | {v.status} | "
-            f"{_cell(v.cause)} |" for v in views]
-    to_fix = [v for v in views if v.status != PASSED]
+    to_fix, passed = [v for v in views if v.status != PASSED], [v for v in views if v.status == PASSED]
+    out += ["", "## Summary", ""]
+    if to_fix:
+        out += ["| task | score | status | cause |", "|---|---:|---|---|"]
+        out += [f"| {v.task.name} | {score_text(v.task.score)} / {score_text(v.task.max_score)} | {v.status} "
+                f"| {_cell(v.cause)} |" for v in to_fix]
+        out += [""]
+    if passed:
+        out += [f"{'And ' if to_fix else ''}{len(passed)} task(s) passed in full (below)."]
     if to_fix:
         out += ["", "## What to fix"]
     for view in to_fix:
@@ -232,7 +237,6 @@ def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -
         out += ["", f"### {task.name}: {score_text(task.score)} / {score_text(task.max_score)} "
                 f"({task.passed} of {len(task.cases)} cases passed)", ""]
         out += [view.why] if view.why else [_group_markdown(g) for g in view.groups]
-    passed = [v for v in views if v.status == PASSED]
     if passed:
         out += ["", f"<details><summary>Passed in full: {len(passed)} task(s)</summary>", ""]
         out += [f"- {v.task.name}: {score_text(v.task.score)} / {score_text(v.task.max_score)}, "
