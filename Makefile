@@ -12,10 +12,15 @@ STAMP := $(VENV)/.installed
 # any version where that one is gone). Installed when missing and we are root (CI); otherwise say how.
 BWRAP_DEB := 0.8.0-2+deb12u1
 
+# $(call debian_package,PACKAGE,COMMAND,VERSION): when COMMAND is missing and we are root, install
+# PACKAGE at VERSION, or at the distribution's version where that one is gone.
+define debian_package
+	@command -v $(2) >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && { apt-get install -y -qq $(1)=$(3) || apt-get install -y -qq $(1); }; } >/dev/null
+endef
+
 bubblewrap:
-	@command -v bwrap >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
-	  { apt-get update -qq && { apt-get install -y -qq bubblewrap=$(BWRAP_DEB) || \
-	    apt-get install -y -qq bubblewrap; }; } >/dev/null
+	$(call debian_package,bubblewrap,bwrap,$(BWRAP_DEB))
 	@command -v bwrap >/dev/null || echo "note: no bubblewrap: student code will run with rlimits only" \
 	  "(sudo apt-get install bubblewrap; see README, What is isolated)"
 
@@ -24,9 +29,7 @@ bubblewrap:
 CHROMIUM_DEB := 156.0.8078.114-1~deb12u1
 
 chromium:
-	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
-	  { apt-get update -qq && { apt-get install -y -qq chromium=$(CHROMIUM_DEB) || \
-	    apt-get install -y -qq chromium; }; } >/dev/null
+	$(call debian_package,chromium,chromium,$(CHROMIUM_DEB))
 	@command -v chromium >/dev/null || echo "note: no chromium: the browser tests will be skipped" \
 	  "(sudo apt-get install chromium)"
 
