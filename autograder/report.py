@@ -87,6 +87,11 @@ class FailureGroup:
         return labels if len(self.cases) == 1 else f"{len(self.cases)} cases: {labels}"
 
     @property
+    def others(self) -> list[CaseResult]:
+        """Its other cases whose message says more than the first's (other sizes and indices)."""
+        return [case for case in self.cases[1:] if case.message != self.first.message]
+
+    @property
     def briefly(self) -> str:
         """The cases it covers in a table's cell: its first case, and how many more."""
         more = len(self.cases) - 1
@@ -188,8 +193,7 @@ def _group_markdown(group: FailureGroup) -> str:
     lines = [f"- **{group.covers}**: {case.message}"]
     if case.hint:
         lines.append(f"  - hint: {case.hint}")
-    if len(group.cases) > 1:
-        lines += [f"  - {other.label}: {other.message}" for other in group.cases[1:]]
+    lines += [f"  - {other.label}: {other.message}" for other in group.others]
     if case.warnings:
         lines.append("  - numpy warnings: " + "; ".join(case.warnings))
     if case.output:

@@ -116,3 +116,12 @@ def test_a_task_whose_module_does_not_import_is_not_graded_in_one_line():
     views = task_views(result)
     assert [v.status for v in views] == ["not graded", "passed"]
     assert views[0].cause.startswith("Not graded: conv.py does not import")
+
+
+def test_a_message_the_cases_share_word_for_word_is_written_once():
+    same = [CaseResult(label, False, False, "the kept units of out are not x / (1 - p).") for label in "abc"]
+    task = TaskResult("dropout.dropout_forward", 0.0, 3.0, same)
+    page = feedback_markdown(GradeResult("s", 0.0, 3.0, [task]))
+    assert page.count("the kept units of out are not x / (1 - p).") == 2  # the summary's cause, the group
+    assert "**3 cases: a; b; c**" in page
+    assert feedback_html(_result()).count("x(2, 3, 8, 8): out: 32 of 32") == 1  # differing ones are kept
