@@ -189,7 +189,7 @@ def flock(fd: int, blocking: bool) -> bool:
 
 # --- files and IPC objects -------------------------------------------------------------------------
 
-KEEP = ".pycache"  # the compiled student modules: kept for the child's life, the scratch folder's only keeper
+KEEP = ".cache"  # what the child keeps for its life (matplotlib's font cache): the only keeper of scratch
 IPC_RMID = 0
 
 

@@ -27,8 +27,9 @@ def _existing(path: str) -> Path:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .selfcheck import run_selfcheck
+    from .selfcheck import default_path, run_selfcheck
 
+    args.path = args.path or str(default_path())
     result = run_selfcheck(_existing(args.path))
     if args.json:
         print(json.dumps(result.to_json()))
@@ -104,7 +105,9 @@ def parser() -> argparse.ArgumentParser:
 
     check = command("check", help="self-check your stubs with the public cases (no reference needed)")
     check.add_argument(
-        "path", nargs="?", default="assignments", help="folder with your modules (default: assignments)"
+        "path", nargs="?", default=None,
+        help="your modules, notebooks or zip (default: assignments/, or the student bundle's folder with "
+             "its notebooks/ too)"
     )
     check.add_argument("--json", action="store_true", help="print the result as one JSON object")
     grade = command("grade", help="grade one submission with the hidden cases, isolated")

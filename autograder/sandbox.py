@@ -52,6 +52,7 @@ folder (each holds a lock while its sandbox lives).
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import functools
 import json
@@ -70,6 +71,7 @@ from typing import Any
 
 from .child import StudentError, describe_end
 from .cleanup import (
+    KEEP,
     LockedFolder,
     clear_ipc,
     flock,
@@ -95,10 +97,11 @@ from .isolation import (
     warning,
 )
 from .protocol import ProtocolError, decode, encode, read_message, write_message
-from .runner import Outcome, outcome_from, to_wire
+from .runner import Outcome, cell_problems, outcome_from, to_wire
 
-RUNTIME = ("limits.py", "child.py", "protocol.py", "cleanup.py")  # the child's whole program
+RUNTIME = ("limits.py", "child.py", "protocol.py", "cleanup.py", "notebook_runtime.py")  # the child's program
 OUTPUT_SHOWN = 4000  # characters of the student's printed output kept per call
+PRELOAD = {"matplotlib.pyplot": b"matplotlib"}  # a library, and what in the submission's code calls for it
 IMPORT_LIMIT = 5.0  # seconds at least for importing a student's module (numpy is already imported)
 PIPE_CAPACITY = 1 << 16  # bytes a pipe holds (Linux, macOS): the most one read of it can give
 UID_BASE, UID_COUNT = 1_900_000_000, 10_000  # the sandboxes' own uids: no account has them
@@ -276,6 +279,13 @@ def _give(path: Path, uid: int, gid: int, mode: int) -> None:
             os.chmod(os.path.join(folder, name), mode & 0o666)
 
 
+def preloaded(package: Path) -> list[str]:
+    """The libraries a submission's code names that the child imports once, before it forks its
+    workers (matplotlib's pyplot costs a third of a second, and would cost it in every worker)."""
+    text = b"".join(path.read_bytes() for path in package.glob("*.py"))
+    return [module for module, mark in PRELOAD.items() if mark in text]
+
+
 # --- the sandbox -----------------------------------------------------------------------------------------
 
 class Sandbox:
@@ -297,6 +307,9 @@ class Sandbox:
             self.root = LockedFolder(PREFIX)
             self.source = self.root.path / "source"  # the grader's copy: each child starts from it afresh
             _copy_files(Path(package_dir), self.source)
+            # Compiled once, here (compiling runs none of it), not in every child: the child writes no
+            # bytecode, and reads the libraries' own.
+            compileall.compile_dir(self.source, maxlevels=0, quiet=2)
             if self.uid is not None:
                 os.chown(self.root.path, 0, self.uid)
                 os.chmod(self.root.path, 0o710)  # the sandbox's uid may pass through, not list
@@ -305,7 +318,9 @@ class Sandbox:
             self.close()
             raise
         self.output_path = self.root.path / "output.log"
+        self._preload = preloaded(self.source)
         self._hello: dict[str, Any] = {}
+        self.problems: list[str] = []  # the notebooks' cells that raised, each said once
         self._imported: set[str] = set()  # modules imported by the current case's worker
         self._broken: dict[str, StudentError] = {}  # modules whose import timed out or crashed
         self._timeouts: Counter[str] = Counter()  # functions that ran out of time, how often
@@ -356,6 +371,7 @@ class Sandbox:
             "requests": requests,
             "responses": responses,
             "max_bytes": self.limits.result_bytes,
+            "preload": self._preload,
         }
 
     def _command(self, run: Path) -> list[str]:
@@ -378,6 +394,9 @@ class Sandbox:
             "OPENBLAS_NUM_THREADS": "1",  # BLAS threads would count against the process and memory limits
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
+            # Plots are drawn headless; matplotlib's font cache is made once per child, kept for its workers.
+            "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": os.path.join(config["scratch"][0], KEEP, "matplotlib"),
             "AUTOGRADER_SANDBOX": json.dumps(config),
         }
         # Appending (O_APPEND): after the grader empties the file, the child's next write lands at its start.
@@ -417,6 +436,7 @@ class Sandbox:
             hello = decode(*read_message(_DeadlineReader(self._responses, time.monotonic() + STARTUP)))
             self._hello = hello["ready"]
             self._ready = True
+            self._read_output()  # what a library printed while the child started is not the student's
         except BaseException as exc:
             why = self._read_output().strip() or type(exc).__name__
             self._stop()
@@ -484,9 +504,11 @@ class Sandbox:
         deadline = time.monotonic() + limit
         try:
             write_message(_DeadlineWriter(self._requests, deadline), *encode(request))
-            outcome = outcome_from(
-                decode(*read_message(_DeadlineReader(self._responses, deadline), self.limits.result_bytes))
-            )
+            reader = _DeadlineReader(self._responses, deadline)
+            reply = decode(*read_message(reader, self.limits.result_bytes))
+            if request["op"] == "import" and isinstance(reply, dict):
+                cell_problems(reply.get("problems"), self.problems)
+            outcome = outcome_from(reply)
         except TimeoutError:
             self._stop()
             if request["op"] == "import":
@@ -521,7 +543,8 @@ class Sandbox:
             return Outcome(error=self._broken[module])
         printed = ""
         if module not in self._imported:
-            loaded = self._exchange({"op": "import", "module": module}, max(self._call_limit, IMPORT_LIMIT))
+            limit = max(self._call_limit, IMPORT_LIMIT)
+            loaded = self._exchange({"op": "import", "module": module, "seconds": limit}, limit)
             if loaded.error is not None:
                 if loaded.error.type_name in ("Timeout", "Crash", "BadResult"):  # not an exception it raised
                     loaded.error = self._broken[module] = StudentError(

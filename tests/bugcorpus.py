@@ -20,12 +20,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.stubs import BEGIN, END
-from autograder.submission import statement_text
 from tests.week4 import MODULES, SOLUTIONS
 
 BUGS_DIR = Path(__file__).resolve().parent / "bugs"
 STYLES_DIR = Path(__file__).resolve().parent / "styles"  # correct code in other styles, in the same format
 METADATA = {"MODULE", "TASK", "SYMPTOM", "ALSO"}
+
+
+def statement_text(lines: list[str], node: ast.stmt) -> str:
+    """A top-level statement as it was written, from the ``lines`` of the source ast parsed.
+
+    A definition owns its lines, its decorators' included (no statement can share
+    them); a simple statement may share its line (``import numpy as np; x = 1``),
+    so it is cut at its columns, which ast counts in UTF-8 bytes.
+    """
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        return "\n".join(lines[first - 1:node.end_lineno])
+    span = lines[node.lineno - 1:node.end_lineno]
+    span[-1] = span[-1].encode()[:node.end_col_offset].decode()
+    span[0] = span[0].encode()[node.col_offset:].decode()
+    return "\n".join(span)
 
 
 @dataclass(frozen=True)
