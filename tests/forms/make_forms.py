@@ -55,17 +55,17 @@ ZIP_DATE = (2026, 11, 30, 18, 42, 10)  # every zip member's date: the same bytes
 FORMS: dict[str, tuple[str, Callable[[Path], None], dict]] = {}  # name -> (entry's file name, maker, facts)
 
 
-def form(suffix: str = "", *, nbgrader: bool = False, imports: str = "folder") -> Callable:
+def form(suffix: str = "", *, nbgrader: bool = False, path: str = "", package: str = "") -> Callable:
     """Register a form maker: ``suffix`` is its entry's (``""`` a folder, ``.zip``, ``.ipynb``).
 
     ``nbgrader``: the entry is the project's six notebooks at its top (nbgrader grades it).
-    ``imports``: how a student imports it in plain Python: ``folder`` (its modules at its top),
-    ``package`` (the folder is a package), ``notebooks`` (run its notebooks), ``zip:SUBFOLDER``
-    (unzip, then the modules' folder), ``zip-notebooks:SUBFOLDER`` or ``src/week4``-like subfolders.
+    How a student runs it (``check_forms.py`` does the same): its modules and notebooks are in
+    ``path`` (relative to the entry, unzipped if a zip; ``..`` is the corpus), and its modules are
+    imported as ``package.module`` with ``path`` on ``sys.path`` (plain ``module`` without one).
     """
     def register(maker: Callable[[Path], None]) -> Callable[[Path], None]:
         name = maker.__name__
-        FORMS[name] = (name + suffix, maker, {"nbgrader": nbgrader, "imports": imports})
+        FORMS[name] = (name + suffix, maker, {"nbgrader": nbgrader, "path": path, "package": package})
         return maker
     return register
 
@@ -237,14 +237,14 @@ def zip_folder(folder: Path, archive: Path, top: str, *, system: int = 3, dirs: 
 # ------------------------------------------------------------------ notebook forms: the loader
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_project_solved(out: Path) -> None:
     """The project's six notebooks, every exercise solved, nothing else changed: the char-RNN
     notebook reads the student's RNN from 04_rnn.ipynb with ``import_functions``."""
     write_notebooks(out, six_notebooks())
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_lambda_helper(out: Path) -> None:
     """A student writes a one-line lambda helper above conv_forward (``pad_hw = lambda x, p: ...``)
     and calls it from the function."""
@@ -266,7 +266,7 @@ def _sliding_window_conv(notebooks: dict, prelude: str, name: str = "sliding_win
         cell(notebook, function).source = prelude + "\n\n\n" + source if first else source
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_alias(out: Path) -> None:
     """A student shortens a long numpy name: ``swv = np.lib.stride_tricks.sliding_window_view``
     above conv_forward, then uses ``swv`` in the convolution and pooling functions."""
@@ -275,7 +275,7 @@ def nb_alias(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_try_import(out: Path) -> None:
     """A student guards an import for older numpy: ``try: from numpy.lib.stride_tricks import
     sliding_window_view`` / ``except ImportError:`` a fallback of their own."""
@@ -289,7 +289,7 @@ def nb_try_import(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_type_alias(out: Path) -> None:
     """A student who likes type hints adds a cell ``Array = NDArray[np.float64]`` and annotates the
     basics functions with it (annotations are evaluated when the ``def`` runs)."""
@@ -302,7 +302,7 @@ def nb_type_alias(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_rng_default_argument(out: Path) -> None:
     """A student keeps one generator for the notebook, ``rng = np.random.default_rng(0)``, and
     uses it as the default of dropout's ``rng`` argument (the grader always passes its own)."""
@@ -317,7 +317,7 @@ def nb_rng_default_argument(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_quick_tests(out: Path) -> None:
     """A student tries each function right after writing it: top-level prints, shape asserts and a
     comparison of conv_forward with a naive double loop, in cells between the exercises."""
@@ -341,7 +341,7 @@ def nb_quick_tests(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_matplotlib_inline(out: Path) -> None:
     """A student plots: ``%matplotlib inline`` and ``import matplotlib.pyplot as plt`` in a cell of
     their own, then a feature map with ``plt.imshow`` and ``plt.show()`` and a loss curve."""
@@ -368,7 +368,7 @@ def nb_matplotlib_inline(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_display(out: Path) -> None:
     """A student shows results with IPython's ``display(...)`` (a builtin in Jupyter, never
     imported) and with ``IPython.display.Markdown``."""
@@ -384,7 +384,7 @@ def nb_display(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_training_loop(out: Path) -> None:
     """A student runs a short training loop at the top level: gradient descent with the affine
     node, mse_loss and sgd_step, printing the loss every 20 steps, and a char-RNN run."""
@@ -409,7 +409,7 @@ def nb_training_loop(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_time_cell_magic(out: Path) -> None:
     """A student times the cells that define conv_forward and dropout_forward with ``%%time`` on
     their first line (IPython runs the cell, so the functions are defined)."""
@@ -419,7 +419,7 @@ def nb_time_cell_magic(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_timeit_lines(out: Path) -> None:
     """A student compares speeds with ``%timeit`` lines after their convolution and pooling."""
     notebooks = six_notebooks()
@@ -431,7 +431,7 @@ def nb_timeit_lines(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_pip_install(out: Path) -> None:
     """A student's first cell installs what the notebook needs, as tutorials and Colab tell them:
     ``!pip install numpy matplotlib`` and ``%pip install -q nbformat``."""
@@ -442,7 +442,7 @@ def nb_pip_install(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_help_lines(out: Path) -> None:
     """A student asks IPython for help: ``np.pad?``, ``?np.einsum`` and ``conv_forward??`` lines."""
     notebooks = six_notebooks()
@@ -451,7 +451,7 @@ def nb_help_lines(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_question_marks(out: Path) -> None:
     """A student thinks aloud: a docstring line and comments ending in ``?``, one of them at the end
     of a line of code (``if span % stride != 0:  # does the filter end on the last pixel?``)."""
@@ -466,7 +466,7 @@ def nb_question_marks(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_black_continuations(out: Path) -> None:
     """A student formats with black: long conditions split before their operator, so continuation
     lines start with ``%`` and ``!=``; and a one-line ``if (b.shape[0] != w.shape[0]):``."""
@@ -497,7 +497,7 @@ def check_finite(layer):
     return checked'''
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_decorator(out: Path) -> None:
     """A student writes a decorator of their own (``@check_finite``, with ``functools.wraps``) in a
     cell and puts it on the convolution and pooling layers."""
@@ -509,7 +509,7 @@ def nb_decorator(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_non_ascii_identifiers(out: Path) -> None:
     """A student writes the maths as in the lecture: ``Δ`` and ``größe`` as names (Python 3 allows
     Unicode identifiers), and a helper ``def mittelwert_über_alles``."""
@@ -525,7 +525,7 @@ def nb_non_ascii_identifiers(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_name_error_cell(out: Path) -> None:
     """A student's exploration cell uses a name they never defined (it raises NameError when run):
     only that cell is lost; every function around it is right."""
@@ -535,7 +535,7 @@ def nb_name_error_cell(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nb_two_step_helpers(out: Path) -> None:
     """Two notebooks each define a helper named ``step``: one kernel offset of the convolution in
     02_convolution, one RNN step in 04_rnn. Each notebook uses its own."""
@@ -557,7 +557,7 @@ def nb_two_step_helpers(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(imports="notebooks")
+@form()
 def nb_all_in_one(out: Path) -> None:
     """A student ignores the six notebooks and hands in a folder with ONE notebook of their own
     holding every function of the week (char_rnn's functions call rnn_forward directly)."""
@@ -567,7 +567,7 @@ def nb_all_in_one(out: Path) -> None:
     write_notebooks(out, {"Week4_all.ipynb": notebook})
 
 
-@form(".ipynb", imports="notebooks")
+@form(".ipynb")
 def nb_single_file(out: Path) -> None:
     """A student uploads one .ipynb file (not a folder) holding every function, saved by an older
     Jupyter (nbformat 4.4, no cell ids)."""
@@ -578,32 +578,32 @@ def nb_single_file(out: Path) -> None:
 # ------------------------------------------------------------------ notebook forms: formats and tools
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nbf_v4_0(out: Path) -> None:
     """The six notebooks saved in nbformat 4.0 (an old Jupyter or an old course template), sources
     as lists of lines."""
     write_notebooks(out, six_notebooks(), minor=0)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nbf_v4_1(out: Path) -> None:
-    """The six notebooks saved in nbformat 4.1."""
+    """The six notebooks saved in nbformat 4.1 (Jupyter Notebook 4.x, as in old course templates)."""
     write_notebooks(out, six_notebooks(), minor=1)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nbf_v4_2(out: Path) -> None:
-    """The six notebooks saved in nbformat 4.2 (Jupyter Notebook 5)."""
+    """The six notebooks saved in nbformat 4.2 (Jupyter Notebook 5, still on some lab machines)."""
     write_notebooks(out, six_notebooks(), minor=2)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nbf_v4_4(out: Path) -> None:
     """The six notebooks saved in nbformat 4.4 (Jupyter Notebook 6, before cell ids)."""
     write_notebooks(out, six_notebooks(), minor=4)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nbf_v4_5_string_sources(out: Path) -> None:
     """The six notebooks in nbformat 4.5 with cell ids and every source one string, not a list of
     lines (as nbformat's own writers and some tools save them)."""
@@ -622,7 +622,7 @@ def _run_like_jupyter(notebook: nbformat.NotebookNode, tool_metadata: dict | Non
                 each.metadata.update(copy.deepcopy(tool_metadata))
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nbf_jupyterlab(out: Path) -> None:
     """The six notebooks as JupyterLab 4 saves them after "Run All": execution counts, cell tags
     and execution-timing metadata, the full kernelspec and language_info."""
@@ -640,7 +640,7 @@ def nbf_jupyterlab(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nbf_colab(out: Path) -> None:
     """The six notebooks downloaded from Google Colab (File > Download .ipynb): colab metadata on
     the notebook and its cells, and a first cell ``from google.colab import drive`` with
@@ -661,7 +661,7 @@ def nbf_colab(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nbf_vscode(out: Path) -> None:
     """The six notebooks saved by VS Code's Jupyter extension: its ``vscode`` interpreter metadata,
     a kernelspec named after the student's .venv, language_info with the version."""
@@ -677,7 +677,7 @@ def nbf_vscode(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nbf_crlf_in_cells(out: Path) -> None:
     """The six notebooks saved on Windows by a tool that keeps CRLF line ends inside the cells'
     sources."""
@@ -693,7 +693,7 @@ def _png(width: int = 4, height: int = 4) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
 
 
-@form(nbgrader=True, imports="notebooks")
+@form(nbgrader=True)
 def nbf_outputs(out: Path) -> None:
     """The six notebooks with their outputs saved: printed text, an execute_result with HTML, a
     plot as a PNG image, and the error traceback of a cell that failed once."""
@@ -738,7 +738,7 @@ def py_sibling_import_module(out: Path) -> None:
     write_modules(out, sources)
 
 
-@form(imports="package")
+@form(path="..", package="py_package_relative")
 def py_package_relative(out: Path) -> None:
     """The folder is a package: an ``__init__.py`` that imports the modules, and char_rnn.py with the
     reference's relative import ``from .rnn import ...``."""
@@ -907,7 +907,7 @@ def folder_crlf(out: Path) -> None:
     write_modules(out, module_sources(), newline="\r\n")
 
 
-@form(imports="src/week4")
+@form(path="src", package="week4")
 def folder_src_layout(out: Path) -> None:
     """A student who knows packaging: ``src/week4/`` holds the modules (a package, char_rnn.py with
     a relative import), beside a pyproject.toml, a README and tests of their own."""
@@ -923,7 +923,7 @@ def folder_src_layout(out: Path) -> None:
         "def test_output_size():\n    assert conv_output_size(7, 3, stride=2) == 3\n")
 
 
-@form(imports="notebooks")
+@form()
 def folder_modules_and_notebooks(out: Path) -> None:
     """A student did the first three topics as modules and the last three in the project's
     notebooks: basics.py, conv.py and dropout.py beside 04_rnn, 05_lstm and 06_char_rnn.ipynb."""
@@ -941,7 +941,7 @@ def _scratch() -> Path:
     return Path(tempfile.mkdtemp(prefix="forms-"))
 
 
-@form(".zip", imports="zip:week4")
+@form(".zip", path="week4")
 def zip_linux(out: Path) -> None:
     """The folder zipped on Linux with ``zip -r week4.zip week4``: a top folder, folder entries,
     Unix modes."""
@@ -959,7 +959,7 @@ def _apple_double(name: str) -> bytes:
     return header + entry + finder_info + b"ATTR" + bytes(40) + name.encode()
 
 
-@form(".zip", imports="zip:week4")
+@form(".zip", path="week4")
 def zip_macos_finder(out: Path) -> None:
     """The folder compressed with macOS Finder ("Compress week4"): a ``__MACOSX/`` tree of ``._``
     AppleDouble files beside every file, and a ``.DS_Store`` in the folder."""
@@ -975,7 +975,7 @@ def zip_macos_finder(out: Path) -> None:
 WINDOWS_TOP = "Hausübung 4 – Jürgen Müller"
 
 
-@form(".zip", imports=f"zip:{WINDOWS_TOP}")
+@form(".zip", path=WINDOWS_TOP)
 def zip_windows(out: Path) -> None:
     """The folder zipped on Windows with Explorer ("Send to > Compressed folder"): CRLF files, a top
     folder whose name has spaces and non-ASCII letters, no folder entries, DOS attributes."""
@@ -985,7 +985,7 @@ def zip_windows(out: Path) -> None:
     shutil.rmtree(scratch)
 
 
-@form(".zip", imports="zip:week4")
+@form(".zip", path="week4")
 def zip_with_venv(out: Path) -> None:
     """The project folder zipped with its virtual environment inside: ``.venv/`` with pyvenv.cfg and
     2500 small files under lib/python3.11/site-packages/ (a real one holds thousands)."""
@@ -1005,7 +1005,7 @@ def zip_with_venv(out: Path) -> None:
     shutil.rmtree(scratch)
 
 
-@form(".zip", imports="zip:week4")
+@form(".zip", path="week4")
 def zip_with_git(out: Path) -> None:
     """The project folder zipped with its git repository inside: ``.git/`` (HEAD, config, hooks,
     refs, a few hundred loose objects) and a .gitignore."""
@@ -1031,7 +1031,7 @@ def zip_with_git(out: Path) -> None:
     shutil.rmtree(scratch)
 
 
-@form(".zip", imports="zip:week4")
+@form(".zip", path="week4")
 def zip_with_caches(out: Path) -> None:
     """The folder zipped with what running it left behind: ``__pycache__/`` with .pyc files and
     ``.ipynb_checkpoints/`` with a checkpoint copy of a scratch notebook."""
@@ -1056,7 +1056,7 @@ def _release(folder: Path) -> Path:
     return folder
 
 
-@form(".zip", imports="zip:week4/assignments")
+@form(".zip", path="week4", package="assignments")
 def zip_release_filled_modules(out: Path) -> None:
     """The whole release bundle zipped back, with ``assignments/*.py`` filled in; its notebooks are
     the release's, untouched (the student worked in the modules)."""
@@ -1069,7 +1069,7 @@ def zip_release_filled_modules(out: Path) -> None:
     shutil.rmtree(scratch)
 
 
-@form(".zip", imports="zip-notebooks:week4/notebooks")
+@form(".zip", path="week4/notebooks")
 def zip_release_filled_notebooks(out: Path) -> None:
     """The whole release bundle zipped back, with its notebooks filled in and ``assignments/*.py``
     the untouched stubs (the student worked in the notebooks): the notebooks must be graded."""
