@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import gc
 import json
 import sys
@@ -26,11 +27,18 @@ def _existing(path: str) -> Path:
     return p
 
 
+def _student_prints_aside(json_out: bool) -> contextlib.AbstractContextManager:
+    """With ``--json``, stdout holds the one JSON object: what in-process student code prints (a
+    notebook's top level runs) goes to stderr."""
+    return contextlib.redirect_stdout(sys.stderr) if json_out else contextlib.nullcontext()
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .selfcheck import default_path, run_selfcheck
 
     args.path = args.path or str(default_path())
-    result = run_selfcheck(_existing(args.path))
+    with _student_prints_aside(args.json):
+        result = run_selfcheck(_existing(args.path))
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -44,9 +52,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .grade import grade_submission
     from .report import print_result
 
-    result = grade_submission(
-        _existing(args.submission), isolated=not args.in_process, gradcheck=args.gradcheck
-    )
+    with _student_prints_aside(args.json and args.in_process):
+        result = grade_submission(
+            _existing(args.submission), isolated=not args.in_process, gradcheck=args.gradcheck
+        )
     if args.json:
         print(json.dumps(result.to_json()))
     else:

@@ -14,8 +14,8 @@ transform (the kernel would have said ``SyntaxError`` and Run All gone on). The 
 test cells (nbgrader's ``grade: true, solution: false``) are not run: the grade is the grader's.
 
 ``definitions`` reads, without running anything, which names a notebook's (or a module's)
-top level binds, and whether the last definition of a function is an untouched stub (its
-first statement after the docstring raises ``NotImplementedError``): ``submission`` takes
+top level binds, and whether the last definition of a function is an untouched stub
+(``is_stub``: it raises ``NotImplementedError`` whatever its arguments): ``submission`` takes
 each graded function from the file where the student filled it in.
 """
 
@@ -140,13 +140,19 @@ class Definitions:
 
 
 def is_stub(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether a function is an untouched stub: its first statement after the docstring raises
-    NotImplementedError."""
-    body = function.body[1:] if ast.get_docstring(function) is not None else function.body
-    if not body or not isinstance(body[0], ast.Raise) or body[0].exc is None:
-        return False
-    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
-    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+    """Whether a function is an untouched stub: it raises NotImplementedError whatever its arguments,
+    in its own body or a loop's (a stub may keep given code, such as checks, before it; nbgrader's
+    may sit in a loop), not under a condition (a filled-in function may refuse a case that way)."""
+    blocks = [function.body]
+    while blocks:
+        for node in blocks.pop():
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                    return True
+            elif isinstance(node, ast.For | ast.AsyncFor | ast.With | ast.AsyncWith):
+                blocks.append(node.body)
+    return False
 
 
 _DYNAMIC = frozenset({"exec", "globals", "vars", "__import__"})
