@@ -575,6 +575,61 @@ def nb_single_file(out: Path) -> None:
     out.write_text(notebook_json(one_notebook("Homework 4"), minor=4), encoding="utf-8")
 
 
+@form(nbgrader=True)
+def nb_autoreload(out: Path) -> None:
+    """A student's first cell is the ``%load_ext autoreload`` / ``%autoreload 2`` pair that many
+    tutorials start with, and a ``%config`` line for sharper plots."""
+    notebooks = six_notebooks()
+    for notebook in notebooks.values():
+        notebook.cells.insert(1, code("%load_ext autoreload\n%autoreload 2\n"
+                                      "%config InlineBackend.figure_format = 'retina'", "autoreload"))
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_draft_redefined(out: Path) -> None:
+    """A student's first draft of mse_loss (the sum, not the mean) stays in a cell above the
+    exercise, whose cell redefines it correctly: run in order, the later definition wins."""
+    notebooks = six_notebooks()
+    insert_before(notebooks["01_computational_graph.ipynb"], "mse_loss", code(
+        "# first try, wrong: the sum instead of the mean (kept to remember)\n"
+        "def mse_loss(y_pred, y):\n    diff = y_pred - y\n    return float(np.sum(diff**2)), 2 * diff",
+        "draft"))
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_main_guard_cell(out: Path) -> None:
+    """A student pastes script habits into a cell: a demo under ``if __name__ == "__main__":``
+    (true in a Jupyter kernel, so it runs there)."""
+    notebooks = six_notebooks()
+    insert_after(notebooks["03_dropout.ipynb"], "dropout_backward", code(
+        'if __name__ == "__main__":\n'
+        "    out, cache = dropout_forward(np.ones((4, 4)), 0.5, np.random.default_rng(0))\n"
+        "    print(out)\n"
+        "    print(dropout_backward(np.ones((4, 4)), cache))", "main-guard"))
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_namedtuple_cache(out: Path) -> None:
+    """In the RNN notebook, a student makes the step's cache a ``typing.NamedTuple`` (a class in
+    the forward's cell) and reads it by field name in the backward pass."""
+    notebooks = six_notebooks()
+    notebook = notebooks["04_rnn.ipynb"]
+    set_source(notebook, "rnn_step_forward", lambda s: (
+        "from typing import NamedTuple\n\n\n"
+        "class StepCache(NamedTuple):\n"
+        "    x: np.ndarray\n    prev_h: np.ndarray\n    Wx: np.ndarray\n    Wh: np.ndarray\n"
+        "    next_h: np.ndarray\n\n\n"
+        + swap(s, "    cache = (x, prev_h, Wx, Wh, next_h)\n",
+               "    cache = StepCache(x, prev_h, Wx, Wh, next_h)\n")))
+    set_source(notebook, "rnn_step_backward", lambda s: swap(
+        s, "    x, prev_h, Wx, Wh, next_h = cache\n",
+        "    x, prev_h, Wx, Wh, next_h = cache.x, cache.prev_h, cache.Wx, cache.Wh, cache.next_h\n"))
+    write_notebooks(out, notebooks)
+
+
 # ------------------------------------------------------------------ notebook forms: formats and tools
 
 
@@ -947,6 +1002,14 @@ def zip_linux(out: Path) -> None:
     Unix modes."""
     scratch = _scratch()
     zip_folder(write_modules(scratch / "week4", module_sources()), out, "week4")
+    shutil.rmtree(scratch)
+
+
+@form(".zip", path="week4")
+def zip_notebooks(out: Path) -> None:
+    """The folder of the six solved notebooks zipped on Linux (``zip -r week4.zip week4``)."""
+    scratch = _scratch()
+    zip_folder(write_notebooks(scratch / "week4", six_notebooks()), out, "week4")
     shutil.rmtree(scratch)
 
 
