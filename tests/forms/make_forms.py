@@ -148,6 +148,15 @@ def set_source(notebook: nbformat.NotebookNode, grade_id: str, change: Callable[
     target.source = change(target.source)
 
 
+def with_cells(out: Path, *added: tuple[str, str, nbformat.NotebookNode]) -> None:
+    """Write the six notebooks with the student's own cells added: (notebook, the grade_id of the
+    cell each follows, the cell)."""
+    notebooks = six_notebooks()
+    for name, after, new in added:
+        insert_after(notebooks[name], after, new)
+    write_notebooks(out, notebooks)
+
+
 def notebook_json(notebook: nbformat.NotebookNode, minor: int = 5, lines: bool = True,
                   newline: str = "\n") -> str:
     """The notebook's file text in format 4.``minor``, as Jupyter writes it (indent 1, sorted keys).
@@ -321,24 +330,25 @@ def nb_rng_default_argument(out: Path) -> None:
 def nb_quick_tests(out: Path) -> None:
     """A student tries each function right after writing it: top-level prints, shape asserts and a
     comparison of conv_forward with a naive double loop, in cells between the exercises."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["02_convolution.ipynb"], "conv_forward", code(
-        "x = np.random.randn(2, 3, 5, 5)\n"
-        "w = np.random.randn(4, 3, 3, 3)\n"
-        "b = np.random.randn(4)\n"
-        "out, _ = conv_forward(x, w, b, pad=1)\n"
-        "print(out.shape)\n"
-        "assert out.shape == (2, 4, 5, 5)\n"
-        "xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))\n"
-        "naive = np.array([[[[np.sum(xp[n, :, i:i + 3, j:j + 3] * w[f]) + b[f] for j in range(5)]\n"
-        "                    for i in range(5)] for f in range(4)] for n in range(2)])\n"
-        "print('max difference to the naive loop:', np.abs(out - naive).max())", "try-conv"))
-    insert_after(notebooks["04_rnn.ipynb"], "rnn_step_forward", code(
-        "h, _ = rnn_step_forward(np.ones((2, 3)), np.zeros((2, 4)), np.ones((3, 4)) * 0.1,\n"
-        "                        np.eye(4), np.zeros(4))\n"
-        "print(h)\n"
-        "h.shape", "try-rnn-step"))
-    write_notebooks(out, notebooks)
+    with_cells(
+        out,
+        ("02_convolution.ipynb", "conv_forward", code(
+            "x = np.random.randn(2, 3, 5, 5)\n"
+            "w = np.random.randn(4, 3, 3, 3)\n"
+            "b = np.random.randn(4)\n"
+            "out, _ = conv_forward(x, w, b, pad=1)\n"
+            "print(out.shape)\n"
+            "assert out.shape == (2, 4, 5, 5)\n"
+            "xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))\n"
+            "naive = np.array([[[[np.sum(xp[n, :, i:i + 3, j:j + 3] * w[f]) + b[f] for j in range(5)]\n"
+            "                    for i in range(5)] for f in range(4)] for n in range(2)])\n"
+            "print('max difference to the naive loop:', np.abs(out - naive).max())", "try-conv")),
+        ("04_rnn.ipynb", "rnn_step_forward", code(
+            "h, _ = rnn_step_forward(np.ones((2, 3)), np.zeros((2, 4)), np.ones((3, 4)) * 0.1,\n"
+            "                        np.eye(4), np.zeros(4))\n"
+            "print(h)\n"
+            "h.shape", "try-rnn-step")),
+    )
 
 
 @form(nbgrader=True)
@@ -372,16 +382,17 @@ def nb_matplotlib_inline(out: Path) -> None:
 def nb_display(out: Path) -> None:
     """A student shows results with IPython's ``display(...)`` (a builtin in Jupyter, never
     imported) and with ``IPython.display.Markdown``."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["01_computational_graph.ipynb"], "mse_loss", code(
-        "loss, grad = mse_loss(np.array([1.0, 2.0]), np.array([1.5, 1.0]))\n"
-        "display(loss, grad)", "display-loss"))
-    insert_after(notebooks["03_dropout.ipynb"], "dropout_forward", code(
-        "from IPython.display import Markdown\n\n"
-        "out, _ = dropout_forward(np.ones((100, 100)), 0.25, np.random.default_rng(1))\n"
-        "display(Markdown(f'mean after dropout: **{out.mean():.3f}** (should be close to 1)'))",
-        "display-md"))
-    write_notebooks(out, notebooks)
+    with_cells(
+        out,
+        ("01_computational_graph.ipynb", "mse_loss", code(
+            "loss, grad = mse_loss(np.array([1.0, 2.0]), np.array([1.5, 1.0]))\n"
+            "display(loss, grad)", "display-loss")),
+        ("03_dropout.ipynb", "dropout_forward", code(
+            "from IPython.display import Markdown\n\n"
+            "out, _ = dropout_forward(np.ones((100, 100)), 0.25, np.random.default_rng(1))\n"
+            "display(Markdown(f'mean after dropout: **{out.mean():.3f}** (should be close to 1)'))",
+            "display-md")),
+    )
 
 
 @form(nbgrader=True)
@@ -422,13 +433,14 @@ def nb_time_cell_magic(out: Path) -> None:
 @form(nbgrader=True)
 def nb_timeit_lines(out: Path) -> None:
     """A student compares speeds with ``%timeit`` lines after their convolution and pooling."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["02_convolution.ipynb"], "max_pool_forward", code(
-        "x = np.random.randn(2, 3, 8, 8)\n"
-        "w = np.random.randn(4, 3, 3, 3)\n"
-        "%timeit -n 5 -r 2 conv_forward(x, w, np.zeros(4))\n"
-        "%timeit -n 5 -r 2 max_pool_forward(x)", "timeit"))
-    write_notebooks(out, notebooks)
+    with_cells(
+        out,
+        ("02_convolution.ipynb", "max_pool_forward", code(
+            "x = np.random.randn(2, 3, 8, 8)\n"
+            "w = np.random.randn(4, 3, 3, 3)\n"
+            "%timeit -n 5 -r 2 conv_forward(x, w, np.zeros(4))\n"
+            "%timeit -n 5 -r 2 max_pool_forward(x)", "timeit")),
+    )
 
 
 @form(nbgrader=True)
@@ -445,10 +457,11 @@ def nb_pip_install(out: Path) -> None:
 @form(nbgrader=True)
 def nb_help_lines(out: Path) -> None:
     """A student asks IPython for help: ``np.pad?``, ``?np.einsum`` and ``conv_forward??`` lines."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["02_convolution.ipynb"], "imports", code("np.pad?\n?np.einsum", "help"))
-    insert_after(notebooks["02_convolution.ipynb"], "conv_forward", code("conv_forward??", "help-own"))
-    write_notebooks(out, notebooks)
+    with_cells(
+        out,
+        ("02_convolution.ipynb", "imports", code("np.pad?\n?np.einsum", "help")),
+        ("02_convolution.ipynb", "conv_forward", code("conv_forward??", "help-own")),
+    )
 
 
 @form(nbgrader=True)
@@ -529,10 +542,11 @@ def nb_non_ascii_identifiers(out: Path) -> None:
 def nb_name_error_cell(out: Path) -> None:
     """A student's exploration cell uses a name they never defined (it raises NameError when run):
     only that cell is lost; every function around it is right."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["02_convolution.ipynb"], "conv_forward", code(
-        "out, _ = conv_forward(x_test, w_test, b_test)\nprint(out.shape)", "name-error"))
-    write_notebooks(out, notebooks)
+    with_cells(
+        out,
+        ("02_convolution.ipynb", "conv_forward", code(
+            "out, _ = conv_forward(x_test, w_test, b_test)\nprint(out.shape)", "name-error")),
+    )
 
 
 @form(nbgrader=True)
@@ -602,13 +616,14 @@ def nb_draft_redefined(out: Path) -> None:
 def nb_main_guard_cell(out: Path) -> None:
     """A student pastes script habits into a cell: a demo under ``if __name__ == "__main__":``
     (true in a Jupyter kernel, so it runs there)."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["03_dropout.ipynb"], "dropout_backward", code(
+    with_cells(
+        out,
+        ("03_dropout.ipynb", "dropout_backward", code(
         'if __name__ == "__main__":\n'
-        "    out, cache = dropout_forward(np.ones((4, 4)), 0.5, np.random.default_rng(0))\n"
-        "    print(out)\n"
-        "    print(dropout_backward(np.ones((4, 4)), cache))", "main-guard"))
-    write_notebooks(out, notebooks)
+            "    out, cache = dropout_forward(np.ones((4, 4)), 0.5, np.random.default_rng(0))\n"
+            "    print(out)\n"
+            "    print(dropout_backward(np.ones((4, 4)), cache))", "main-guard")),
+    )
 
 
 @form(nbgrader=True)
@@ -666,7 +681,8 @@ def nbf_v4_5_string_sources(out: Path) -> None:
 
 
 def _run_like_jupyter(notebook: nbformat.NotebookNode, tool_metadata: dict | None = None) -> None:
-    """Execution counts and a stream output on every code cell, as after "Run All"."""
+    """Execution counts on every code cell, as after "Run All" (outputs cleared), and the
+    saving tool's own cell metadata."""
     count = 0
     for each in notebook.cells:
         if each.cell_type == "code":
