@@ -100,6 +100,16 @@ def module_sources() -> dict[str, str]:
     return sources
 
 
+def tabbed(source: str) -> str:
+    """``source`` indented with one tab per four spaces of indentation, as an editor set to tabs writes it."""
+    lines = []
+    for line in source.split("\n"):
+        stripped = line.lstrip(" ")
+        depth, rest = divmod(len(line) - len(stripped), 4)
+        lines.append("\t" * depth + " " * rest + stripped)
+    return "\n".join(lines)
+
+
 def style(name: str):
     return load_bug(STYLES_DIR / f"{name}.py")
 
@@ -645,6 +655,99 @@ def nb_namedtuple_cache(out: Path) -> None:
     write_notebooks(out, notebooks)
 
 
+@form(nbgrader=True)
+def nb_writefile_helper(out: Path) -> None:
+    """A student keeps a helper in a module of their own, written from the notebook with
+    ``%%writefile conv_helpers.py`` (so the file is in the folder they hand in), and imports it
+    in the conv_forward cell."""
+    helper = ("import numpy as np\n\n\ndef pad_hw(x, p):\n"
+              '    """Zero padding of the two spatial axes of x (N, C, H, W)."""\n'
+              "    return np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))\n")
+    notebooks = six_notebooks()
+    notebook = notebooks["02_convolution.ipynb"]
+    insert_after(notebook, "imports", code("%%writefile conv_helpers.py\n" + helper, "writefile"))
+    set_source(notebook, "conv_forward", lambda s: "from conv_helpers import pad_hw\n\n\n" + swap(
+        s, "np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))", "pad_hw(x, pad)"))
+    write_notebooks(out, notebooks)
+    (out / "conv_helpers.py").write_text(helper)
+
+
+@form(nbgrader=True)
+def nb_get_ipython(out: Path) -> None:
+    """A student calls IPython's API directly, as exported scripts and some tutorials do:
+    ``get_ipython().run_line_magic("matplotlib", "inline")``."""
+    with_cells(out, ("02_convolution.ipynb", "imports", code(
+        'shell = get_ipython()\nshell.run_line_magic("matplotlib", "inline")\nprint(type(shell).__name__)',
+        "get-ipython")))
+
+
+@form(nbgrader=True)
+def nb_capture_cell_magic(out: Path) -> None:
+    """A student silences a noisy defining cell with ``%%capture`` on its first line (IPython runs
+    the cell and keeps its output aside, so the function is defined)."""
+    notebooks = six_notebooks()
+    set_source(notebooks["02_convolution.ipynb"], "max_pool_forward", lambda s: "%%capture pool_output\n" + s)
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_future_import(out: Path) -> None:
+    """A student pastes code that starts with ``from __future__ import annotations`` at the top of a
+    solution cell (legal at the top of a cell in IPython)."""
+    notebooks = six_notebooks()
+    set_source(notebooks["01_computational_graph.ipynb"], "mse_loss",
+               lambda s: "from __future__ import annotations\n\n" + s)
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_shell_and_html_cells(out: Path) -> None:
+    """A student's notebook has cells for the shell and the page: ``%%bash`` listing the folder, a
+    ``files = !ls`` assignment and a ``%%html`` cell."""
+    with_cells(
+        out,
+        ("01_computational_graph.ipynb", "imports", code("%%bash\necho \"working in $(pwd)\"\nls", "bash")),
+        ("01_computational_graph.ipynb", "sgd_step", code("files = !ls\nprint(len(files), 'files here')",
+                                                          "shell-assign")),
+        ("03_dropout.ipynb", "dropout_backward", code("%%html\n<b>Dropout done.</b>", "html")),
+    )
+
+
+@form(nbgrader=True)
+def nb_verbose_training(out: Path) -> None:
+    """A student prints the loss at every one of 300 training steps at the top level of the
+    char-RNN notebook (300 lines of output)."""
+    notebooks = six_notebooks()
+    notebooks["06_char_rnn.ipynb"].cells.append(code(
+        "params, vocab, losses = train_char_rnn('hello', steps=300)\n"
+        "for step, loss in enumerate(losses):\n"
+        "    print(f'step {step:3d}  loss {loss:.4f}')", "verbose"))
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_tabs_in_cells(out: Path) -> None:
+    """A student pasted code indented with tabs into two solution cells (Python accepts tabs used
+    consistently)."""
+    notebooks = six_notebooks()
+    set_source(notebooks["02_convolution.ipynb"], "conv_output_size", tabbed)
+    set_source(notebooks["03_dropout.ipynb"], "dropout_mask", tabbed)
+    write_notebooks(out, notebooks)
+
+
+@form()
+def nb_renamed_files(out: Path) -> None:
+    """A student renamed the six notebooks (``Übung 4 – Teil 2.ipynb``, spaces and non-ASCII) and
+    fixed the char-RNN notebook's ``import_functions`` to the new name; an empty ``Untitled.ipynb``
+    lies beside them."""
+    notebooks = six_notebooks()
+    renamed = {name: f"Übung 4 – Teil {number}.ipynb" for number, name in enumerate(notebooks, 1)}
+    set_source(notebooks["06_char_rnn.ipynb"], "imports", lambda s: swap(s, '"04_rnn.ipynb"',
+                                                                         f'"{renamed["04_rnn.ipynb"]}"'))
+    untitled = new_notebook(cells=[code("", "empty")], metadata={"kernelspec": KERNELSPEC})
+    write_notebooks(out, {renamed[name]: nb for name, nb in notebooks.items()} | {"Untitled.ipynb": untitled})
+
+
 # ------------------------------------------------------------------ notebook forms: formats and tools
 
 
@@ -937,6 +1040,27 @@ def py_training_run_at_import(out: Path) -> None:
     write_modules(out, sources)
 
 
+@form()
+def py_prints_unicode(out: Path) -> None:
+    """The modules print non-ASCII text when imported (``Faltung geladen ✓ – Ausgabegröße 5``): a
+    student's progress messages, in their language."""
+    sources = module_sources()
+    sources["conv"] += "\n\nprint('Faltung geladen ✓ – Ausgabegröße', conv_output_size(7, 3))\n"
+    sources["rnn"] += "\n\nprint('RNN prêt ✓ — état caché h_t = tanh(x_t Wx + h_{t−1} Wh + b)')\n"
+    write_modules(out, sources)
+
+
+@form()
+def py_sys_path_hack(out: Path) -> None:
+    """char_rnn.py puts its own folder on ``sys.path`` before importing its sibling (a fix students
+    find online for "No module named rnn"): ``sys.path.append(os.path.dirname(__file__))``."""
+    sources = module_sources()
+    sources["char_rnn"] = swap(sources["char_rnn"], "from rnn import", (
+        "import os\nimport sys\n\nsys.path.append(os.path.dirname(os.path.abspath(__file__)))\n\n"
+        "from rnn import"))
+    write_modules(out, sources)
+
+
 # ------------------------------------------------------------------ folder forms: encodings and layouts
 
 
@@ -960,16 +1084,7 @@ def folder_bom(out: Path) -> None:
 @form()
 def folder_tabs(out: Path) -> None:
     """The modules are indented with tabs, one tab per level (an editor set to tabs)."""
-    sources = module_sources()
-    tabbed = {}
-    for module, source in sources.items():
-        lines = []
-        for line in source.split("\n"):
-            stripped = line.lstrip(" ")
-            lines.append("\t" * ((len(line) - len(stripped)) // 4) + " " * ((len(line) - len(stripped)) % 4)
-                         + stripped)
-        tabbed[module] = "\n".join(lines)
-    write_modules(out, tabbed)
+    write_modules(out, {module: tabbed(source) for module, source in module_sources().items()})
 
 
 @form()
