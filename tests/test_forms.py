@@ -97,10 +97,28 @@ def test_the_self_check_gives_full_public_marks(name):
     assert result["score"] == result["max_score"], explain(name, result)
 
 
+def first_failures(notebook: Path) -> list[str]:
+    """An autograded notebook's test cells short of their points, each with its feedback's first failure."""
+    import nbformat
+
+    found = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        grading = cell.metadata.get("nbgrader", {})
+        if not grading.get("grade"):
+            continue
+        outputs = cell.get("outputs", [])
+        printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+        shown = [float(o.data["text/plain"]) for o in outputs if o.output_type == "execute_result"]
+        if shown != [grading["points"]]:
+            failure = next((line for line in printed.splitlines() if line.startswith("- **")), printed[-300:])
+            found.append(f"{grading['grade_id']} {shown}: {failure}")
+    return found
+
+
 @pytest.fixture(scope="module")
-def course(tmp_path_factory) -> dict[str, dict[str, tuple[float, float]]]:
+def course(tmp_path_factory) -> dict[str, dict[str, tuple[float, float, list[str]]]]:
     """One nbgrader course whose students are the notebook forms, autograded with
-    ``autograder nbgrader-autograde``: student -> notebook -> (score, max score)."""
+    ``autograder nbgrader-autograde``: student -> notebook -> (score, max score, failures)."""
     from nbgrader.api import Gradebook
     from test_nbgrader import ASSIGNMENT, BIN, isolated_env, run
 
@@ -112,11 +130,12 @@ def course(tmp_path_factory) -> dict[str, dict[str, tuple[float, float]]]:
     for name in NOTEBOOK_FORMS:
         shutil.copytree(entry(name), path / "submitted" / name / ASSIGNMENT)
     run([sys.executable, "-m", "autograder", "nbgrader-autograde", str(path), ASSIGNMENT], root, env)
-    scores: dict[str, dict[str, tuple[float, float]]] = {}
+    scores: dict[str, dict[str, tuple[float, float, list[str]]]] = {}
     with Gradebook(f"sqlite:///{path / 'gradebook.db'}") as gradebook:
         for name in NOTEBOOK_FORMS:
-            submission = gradebook.find_submission(ASSIGNMENT, name)
-            scores[name] = {nb.name: (nb.score, nb.max_score) for nb in submission.notebooks}
+            autograded = path / "autograded" / name / ASSIGNMENT
+            scores[name] = {nb.name: (nb.score, nb.max_score, first_failures(autograded / f"{nb.name}.ipynb"))
+                            for nb in gradebook.find_submission(ASSIGNMENT, name).notebooks}
     return scores
 
 
@@ -125,6 +144,6 @@ def course(tmp_path_factory) -> dict[str, dict[str, tuple[float, float]]]:
 def test_nbgrader_autograde_gives_full_marks(name, course):
     notebooks = course[name]
     assert len(notebooks) == len(WEEK4.lectures), f"{name}: nbgrader graded {sorted(notebooks)}"
-    short = {notebook: f"{score:g}/{points:g}" for notebook, (score, points) in notebooks.items()
-             if score != points}
-    assert not short, f"{name}: {MANIFEST[name]['situation']}\nnotebooks short of full marks: {short}"
+    short = [f"  {notebook} {score:g}/{points:g}: {'; '.join(failures)}"
+             for notebook, (score, points, failures) in notebooks.items() if score != points]
+    assert not short, "\n".join([f"{name}: {MANIFEST[name]['situation']}", *short])

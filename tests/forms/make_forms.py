@@ -100,6 +100,16 @@ def module_sources() -> dict[str, str]:
     return sources
 
 
+def tabbed(source: str) -> str:
+    """``source`` indented with one tab per four spaces of indentation, as an editor set to tabs writes it."""
+    lines = []
+    for line in source.split("\n"):
+        stripped = line.lstrip(" ")
+        depth, rest = divmod(len(line) - len(stripped), 4)
+        lines.append("\t" * depth + " " * rest + stripped)
+    return "\n".join(lines)
+
+
 def style(name: str):
     return load_bug(STYLES_DIR / f"{name}.py")
 
@@ -146,6 +156,15 @@ def insert_before(notebook: nbformat.NotebookNode, grade_id: str, new: nbformat.
 def set_source(notebook: nbformat.NotebookNode, grade_id: str, change: Callable[[str], str]) -> None:
     target = cell(notebook, grade_id)
     target.source = change(target.source)
+
+
+def with_cells(out: Path, *added: tuple[str, str, nbformat.NotebookNode]) -> None:
+    """Write the six notebooks with the student's own cells added: (notebook, the grade_id of the
+    cell each follows, the cell)."""
+    notebooks = six_notebooks()
+    for name, after, new in added:
+        insert_after(notebooks[name], after, new)
+    write_notebooks(out, notebooks)
 
 
 def notebook_json(notebook: nbformat.NotebookNode, minor: int = 5, lines: bool = True,
@@ -321,24 +340,25 @@ def nb_rng_default_argument(out: Path) -> None:
 def nb_quick_tests(out: Path) -> None:
     """A student tries each function right after writing it: top-level prints, shape asserts and a
     comparison of conv_forward with a naive double loop, in cells between the exercises."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["02_convolution.ipynb"], "conv_forward", code(
-        "x = np.random.randn(2, 3, 5, 5)\n"
-        "w = np.random.randn(4, 3, 3, 3)\n"
-        "b = np.random.randn(4)\n"
-        "out, _ = conv_forward(x, w, b, pad=1)\n"
-        "print(out.shape)\n"
-        "assert out.shape == (2, 4, 5, 5)\n"
-        "xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))\n"
-        "naive = np.array([[[[np.sum(xp[n, :, i:i + 3, j:j + 3] * w[f]) + b[f] for j in range(5)]\n"
-        "                    for i in range(5)] for f in range(4)] for n in range(2)])\n"
-        "print('max difference to the naive loop:', np.abs(out - naive).max())", "try-conv"))
-    insert_after(notebooks["04_rnn.ipynb"], "rnn_step_forward", code(
-        "h, _ = rnn_step_forward(np.ones((2, 3)), np.zeros((2, 4)), np.ones((3, 4)) * 0.1,\n"
-        "                        np.eye(4), np.zeros(4))\n"
-        "print(h)\n"
-        "h.shape", "try-rnn-step"))
-    write_notebooks(out, notebooks)
+    with_cells(
+        out,
+        ("02_convolution.ipynb", "conv_forward", code(
+            "x = np.random.randn(2, 3, 5, 5)\n"
+            "w = np.random.randn(4, 3, 3, 3)\n"
+            "b = np.random.randn(4)\n"
+            "out, _ = conv_forward(x, w, b, pad=1)\n"
+            "print(out.shape)\n"
+            "assert out.shape == (2, 4, 5, 5)\n"
+            "xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))\n"
+            "naive = np.array([[[[np.sum(xp[n, :, i:i + 3, j:j + 3] * w[f]) + b[f] for j in range(5)]\n"
+            "                    for i in range(5)] for f in range(4)] for n in range(2)])\n"
+            "print('max difference to the naive loop:', np.abs(out - naive).max())", "try-conv")),
+        ("04_rnn.ipynb", "rnn_step_forward", code(
+            "h, _ = rnn_step_forward(np.ones((2, 3)), np.zeros((2, 4)), np.ones((3, 4)) * 0.1,\n"
+            "                        np.eye(4), np.zeros(4))\n"
+            "print(h)\n"
+            "h.shape", "try-rnn-step")),
+    )
 
 
 @form(nbgrader=True)
@@ -372,16 +392,17 @@ def nb_matplotlib_inline(out: Path) -> None:
 def nb_display(out: Path) -> None:
     """A student shows results with IPython's ``display(...)`` (a builtin in Jupyter, never
     imported) and with ``IPython.display.Markdown``."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["01_computational_graph.ipynb"], "mse_loss", code(
-        "loss, grad = mse_loss(np.array([1.0, 2.0]), np.array([1.5, 1.0]))\n"
-        "display(loss, grad)", "display-loss"))
-    insert_after(notebooks["03_dropout.ipynb"], "dropout_forward", code(
-        "from IPython.display import Markdown\n\n"
-        "out, _ = dropout_forward(np.ones((100, 100)), 0.25, np.random.default_rng(1))\n"
-        "display(Markdown(f'mean after dropout: **{out.mean():.3f}** (should be close to 1)'))",
-        "display-md"))
-    write_notebooks(out, notebooks)
+    with_cells(
+        out,
+        ("01_computational_graph.ipynb", "mse_loss", code(
+            "loss, grad = mse_loss(np.array([1.0, 2.0]), np.array([1.5, 1.0]))\n"
+            "display(loss, grad)", "display-loss")),
+        ("03_dropout.ipynb", "dropout_forward", code(
+            "from IPython.display import Markdown\n\n"
+            "out, _ = dropout_forward(np.ones((100, 100)), 0.25, np.random.default_rng(1))\n"
+            "display(Markdown(f'mean after dropout: **{out.mean():.3f}** (should be close to 1)'))",
+            "display-md")),
+    )
 
 
 @form(nbgrader=True)
@@ -422,13 +443,14 @@ def nb_time_cell_magic(out: Path) -> None:
 @form(nbgrader=True)
 def nb_timeit_lines(out: Path) -> None:
     """A student compares speeds with ``%timeit`` lines after their convolution and pooling."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["02_convolution.ipynb"], "max_pool_forward", code(
-        "x = np.random.randn(2, 3, 8, 8)\n"
-        "w = np.random.randn(4, 3, 3, 3)\n"
-        "%timeit -n 5 -r 2 conv_forward(x, w, np.zeros(4))\n"
-        "%timeit -n 5 -r 2 max_pool_forward(x)", "timeit"))
-    write_notebooks(out, notebooks)
+    with_cells(
+        out,
+        ("02_convolution.ipynb", "max_pool_forward", code(
+            "x = np.random.randn(2, 3, 8, 8)\n"
+            "w = np.random.randn(4, 3, 3, 3)\n"
+            "%timeit -n 5 -r 2 conv_forward(x, w, np.zeros(4))\n"
+            "%timeit -n 5 -r 2 max_pool_forward(x)", "timeit")),
+    )
 
 
 @form(nbgrader=True)
@@ -445,10 +467,11 @@ def nb_pip_install(out: Path) -> None:
 @form(nbgrader=True)
 def nb_help_lines(out: Path) -> None:
     """A student asks IPython for help: ``np.pad?``, ``?np.einsum`` and ``conv_forward??`` lines."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["02_convolution.ipynb"], "imports", code("np.pad?\n?np.einsum", "help"))
-    insert_after(notebooks["02_convolution.ipynb"], "conv_forward", code("conv_forward??", "help-own"))
-    write_notebooks(out, notebooks)
+    with_cells(
+        out,
+        ("02_convolution.ipynb", "imports", code("np.pad?\n?np.einsum", "help")),
+        ("02_convolution.ipynb", "conv_forward", code("conv_forward??", "help-own")),
+    )
 
 
 @form(nbgrader=True)
@@ -529,10 +552,11 @@ def nb_non_ascii_identifiers(out: Path) -> None:
 def nb_name_error_cell(out: Path) -> None:
     """A student's exploration cell uses a name they never defined (it raises NameError when run):
     only that cell is lost; every function around it is right."""
-    notebooks = six_notebooks()
-    insert_after(notebooks["02_convolution.ipynb"], "conv_forward", code(
-        "out, _ = conv_forward(x_test, w_test, b_test)\nprint(out.shape)", "name-error"))
-    write_notebooks(out, notebooks)
+    with_cells(
+        out,
+        ("02_convolution.ipynb", "conv_forward", code(
+            "out, _ = conv_forward(x_test, w_test, b_test)\nprint(out.shape)", "name-error")),
+    )
 
 
 @form(nbgrader=True)
@@ -575,6 +599,155 @@ def nb_single_file(out: Path) -> None:
     out.write_text(notebook_json(one_notebook("Homework 4"), minor=4), encoding="utf-8")
 
 
+@form(nbgrader=True)
+def nb_autoreload(out: Path) -> None:
+    """A student's first cell is the ``%load_ext autoreload`` / ``%autoreload 2`` pair that many
+    tutorials start with, and a ``%config`` line for sharper plots."""
+    notebooks = six_notebooks()
+    for notebook in notebooks.values():
+        notebook.cells.insert(1, code("%load_ext autoreload\n%autoreload 2\n"
+                                      "%config InlineBackend.figure_format = 'retina'", "autoreload"))
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_draft_redefined(out: Path) -> None:
+    """A student's first draft of mse_loss (the sum, not the mean) stays in a cell above the
+    exercise, whose cell redefines it correctly: run in order, the later definition wins."""
+    notebooks = six_notebooks()
+    insert_before(notebooks["01_computational_graph.ipynb"], "mse_loss", code(
+        "# first try, wrong: the sum instead of the mean (kept to remember)\n"
+        "def mse_loss(y_pred, y):\n    diff = y_pred - y\n    return float(np.sum(diff**2)), 2 * diff",
+        "draft"))
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_main_guard_cell(out: Path) -> None:
+    """A student pastes script habits into a cell: a demo under ``if __name__ == "__main__":``
+    (true in a Jupyter kernel, so it runs there)."""
+    with_cells(
+        out,
+        ("03_dropout.ipynb", "dropout_backward", code(
+        'if __name__ == "__main__":\n'
+            "    out, cache = dropout_forward(np.ones((4, 4)), 0.5, np.random.default_rng(0))\n"
+            "    print(out)\n"
+            "    print(dropout_backward(np.ones((4, 4)), cache))", "main-guard")),
+    )
+
+
+@form(nbgrader=True)
+def nb_namedtuple_cache(out: Path) -> None:
+    """In the RNN notebook, a student makes the step's cache a ``typing.NamedTuple`` (a class in
+    the forward's cell) and reads it by field name in the backward pass."""
+    notebooks = six_notebooks()
+    notebook = notebooks["04_rnn.ipynb"]
+    set_source(notebook, "rnn_step_forward", lambda s: (
+        "from typing import NamedTuple\n\n\n"
+        "class StepCache(NamedTuple):\n"
+        "    x: np.ndarray\n    prev_h: np.ndarray\n    Wx: np.ndarray\n    Wh: np.ndarray\n"
+        "    next_h: np.ndarray\n\n\n"
+        + swap(s, "    cache = (x, prev_h, Wx, Wh, next_h)\n",
+               "    cache = StepCache(x, prev_h, Wx, Wh, next_h)\n")))
+    set_source(notebook, "rnn_step_backward", lambda s: swap(
+        s, "    x, prev_h, Wx, Wh, next_h = cache\n",
+        "    x, prev_h, Wx, Wh, next_h = cache.x, cache.prev_h, cache.Wx, cache.Wh, cache.next_h\n"))
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_writefile_helper(out: Path) -> None:
+    """A student keeps a helper in a module of their own, written from the notebook with
+    ``%%writefile conv_helpers.py`` (so the file is in the folder they hand in), and imports it
+    in the conv_forward cell."""
+    helper = ("import numpy as np\n\n\ndef pad_hw(x, p):\n"
+              '    """Zero padding of the two spatial axes of x (N, C, H, W)."""\n'
+              "    return np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))\n")
+    notebooks = six_notebooks()
+    notebook = notebooks["02_convolution.ipynb"]
+    insert_after(notebook, "imports", code("%%writefile conv_helpers.py\n" + helper, "writefile"))
+    set_source(notebook, "conv_forward", lambda s: "from conv_helpers import pad_hw\n\n\n" + swap(
+        s, "np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))", "pad_hw(x, pad)"))
+    write_notebooks(out, notebooks)
+    (out / "conv_helpers.py").write_text(helper)
+
+
+@form(nbgrader=True)
+def nb_get_ipython(out: Path) -> None:
+    """A student calls IPython's API directly, as exported scripts and some tutorials do:
+    ``get_ipython().run_line_magic("matplotlib", "inline")``."""
+    with_cells(out, ("02_convolution.ipynb", "imports", code(
+        'shell = get_ipython()\nshell.run_line_magic("matplotlib", "inline")\nprint(type(shell).__name__)',
+        "get-ipython")))
+
+
+@form(nbgrader=True)
+def nb_capture_cell_magic(out: Path) -> None:
+    """A student silences a noisy defining cell with ``%%capture`` on its first line (IPython runs
+    the cell and keeps its output aside, so the function is defined)."""
+    notebooks = six_notebooks()
+    set_source(notebooks["02_convolution.ipynb"], "max_pool_forward", lambda s: "%%capture pool_output\n" + s)
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_future_import(out: Path) -> None:
+    """A student pastes code that starts with ``from __future__ import annotations`` at the top of a
+    solution cell (legal at the top of a cell in IPython)."""
+    notebooks = six_notebooks()
+    set_source(notebooks["01_computational_graph.ipynb"], "mse_loss",
+               lambda s: "from __future__ import annotations\n\n" + s)
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_shell_and_html_cells(out: Path) -> None:
+    """A student's notebook has cells for the shell and the page: ``%%bash`` listing the folder, a
+    ``files = !ls`` assignment and a ``%%html`` cell."""
+    with_cells(
+        out,
+        ("01_computational_graph.ipynb", "imports", code("%%bash\necho \"working in $(pwd)\"\nls", "bash")),
+        ("01_computational_graph.ipynb", "sgd_step", code("files = !ls\nprint(len(files), 'files here')",
+                                                          "shell-assign")),
+        ("03_dropout.ipynb", "dropout_backward", code("%%html\n<b>Dropout done.</b>", "html")),
+    )
+
+
+@form(nbgrader=True)
+def nb_verbose_training(out: Path) -> None:
+    """A student prints the loss at every one of 300 training steps at the top level of the
+    char-RNN notebook (300 lines of output)."""
+    notebooks = six_notebooks()
+    notebooks["06_char_rnn.ipynb"].cells.append(code(
+        "params, vocab, losses = train_char_rnn('hello', steps=300)\n"
+        "for step, loss in enumerate(losses):\n"
+        "    print(f'step {step:3d}  loss {loss:.4f}')", "verbose"))
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_tabs_in_cells(out: Path) -> None:
+    """A student pasted code indented with tabs into two solution cells (Python accepts tabs used
+    consistently)."""
+    notebooks = six_notebooks()
+    set_source(notebooks["02_convolution.ipynb"], "conv_output_size", tabbed)
+    set_source(notebooks["03_dropout.ipynb"], "dropout_mask", tabbed)
+    write_notebooks(out, notebooks)
+
+
+@form()
+def nb_renamed_files(out: Path) -> None:
+    """A student renamed the six notebooks (``Übung 4 – Teil 2.ipynb``, spaces and non-ASCII) and
+    fixed the char-RNN notebook's ``import_functions`` to the new name; an empty ``Untitled.ipynb``
+    lies beside them."""
+    notebooks = six_notebooks()
+    renamed = {name: f"Übung 4 – Teil {number}.ipynb" for number, name in enumerate(notebooks, 1)}
+    set_source(notebooks["06_char_rnn.ipynb"], "imports", lambda s: swap(s, '"04_rnn.ipynb"',
+                                                                         f'"{renamed["04_rnn.ipynb"]}"'))
+    untitled = new_notebook(cells=[code("", "empty")], metadata={"kernelspec": KERNELSPEC})
+    write_notebooks(out, {renamed[name]: nb for name, nb in notebooks.items()} | {"Untitled.ipynb": untitled})
+
+
 # ------------------------------------------------------------------ notebook forms: formats and tools
 
 
@@ -611,7 +784,8 @@ def nbf_v4_5_string_sources(out: Path) -> None:
 
 
 def _run_like_jupyter(notebook: nbformat.NotebookNode, tool_metadata: dict | None = None) -> None:
-    """Execution counts and a stream output on every code cell, as after "Run All"."""
+    """Execution counts on every code cell, as after "Run All" (outputs cleared), and the
+    saving tool's own cell metadata."""
     count = 0
     for each in notebook.cells:
         if each.cell_type == "code":
@@ -866,6 +1040,27 @@ def py_training_run_at_import(out: Path) -> None:
     write_modules(out, sources)
 
 
+@form()
+def py_prints_unicode(out: Path) -> None:
+    """The modules print non-ASCII text when imported (``Faltung geladen ✓ – Ausgabegröße 5``): a
+    student's progress messages, in their language."""
+    sources = module_sources()
+    sources["conv"] += "\n\nprint('Faltung geladen ✓ – Ausgabegröße', conv_output_size(7, 3))\n"
+    sources["rnn"] += "\n\nprint('RNN prêt ✓ — état caché h_t = tanh(x_t Wx + h_{t−1} Wh + b)')\n"
+    write_modules(out, sources)
+
+
+@form()
+def py_sys_path_hack(out: Path) -> None:
+    """char_rnn.py puts its own folder on ``sys.path`` before importing its sibling (a fix students
+    find online for "No module named rnn"): ``sys.path.append(os.path.dirname(__file__))``."""
+    sources = module_sources()
+    sources["char_rnn"] = swap(sources["char_rnn"], "from rnn import", (
+        "import os\nimport sys\n\nsys.path.append(os.path.dirname(os.path.abspath(__file__)))\n\n"
+        "from rnn import"))
+    write_modules(out, sources)
+
+
 # ------------------------------------------------------------------ folder forms: encodings and layouts
 
 
@@ -889,16 +1084,7 @@ def folder_bom(out: Path) -> None:
 @form()
 def folder_tabs(out: Path) -> None:
     """The modules are indented with tabs, one tab per level (an editor set to tabs)."""
-    sources = module_sources()
-    tabbed = {}
-    for module, source in sources.items():
-        lines = []
-        for line in source.split("\n"):
-            stripped = line.lstrip(" ")
-            lines.append("\t" * ((len(line) - len(stripped)) // 4) + " " * ((len(line) - len(stripped)) % 4)
-                         + stripped)
-        tabbed[module] = "\n".join(lines)
-    write_modules(out, tabbed)
+    write_modules(out, {module: tabbed(source) for module, source in module_sources().items()})
 
 
 @form()
@@ -947,6 +1133,14 @@ def zip_linux(out: Path) -> None:
     Unix modes."""
     scratch = _scratch()
     zip_folder(write_modules(scratch / "week4", module_sources()), out, "week4")
+    shutil.rmtree(scratch)
+
+
+@form(".zip", path="week4")
+def zip_notebooks(out: Path) -> None:
+    """The folder of the six solved notebooks zipped on Linux (``zip -r week4.zip week4``)."""
+    scratch = _scratch()
+    zip_folder(write_notebooks(scratch / "week4", six_notebooks()), out, "week4")
     shutil.rmtree(scratch)
 
 
