@@ -11,8 +11,10 @@ process (the sandbox's worker, or the self-check's own process):
   recorded in ``problems`` (notebook, cell, exception, line) and the next cells run.
 - ``Shell``, what ``get_ipython()`` returns: ``%%time``, ``%%timeit``, ``%%capture`` and the
   ``%time``/``%timeit`` lines run their code once in the notebook's namespace (a ``%%time`` on
-  a cell of definitions still defines them); every other magic and every shell escape
-  (``%pip``, ``!ls``, ``%%bash``, ``%%writefile``, ``?`` help, unknown magics) does nothing.
+  a cell of definitions still defines them); ``%%writefile helper.py`` writes its file into a
+  temporary folder of the process that imports can read (a notebook may import what it wrote);
+  every other magic and every shell escape (``%pip``, ``!ls``, ``%%bash``, ``?`` help, unknown
+  magics) does nothing.
 - a stand-in ``autograder.notebook_grading`` while a notebook runs: ``import_functions``
   takes another notebook's functions from that notebook's module, ``grade_task`` does nothing.
 - ``deadline``: set by the sandbox's worker around an import, it stops a cell that runs past
@@ -36,6 +38,7 @@ import posixpath
 import re
 import signal
 import sys
+import tempfile
 import time
 import traceback
 import types
@@ -121,6 +124,13 @@ class Shell(_Ignored):
             self._run(_without_options(line), 1)  # the setup statement
         if name in ("time", "timeit"):
             self._run(cell, 2)
+        elif name == "writefile":
+            words = line.split()
+            if words and words[-1] != "-a":
+                with open(os.path.join(_written(), os.path.basename(words[-1])),
+                          "a" if "-a" in words[:-1] else "w", encoding="utf-8") as out:
+                    out.write(cell)
+                importlib.invalidate_caches()
         elif name == "capture":
             words = line.split()
             out, err = io.StringIO(), io.StringIO()
@@ -143,6 +153,17 @@ class Shell(_Ignored):
 
     def getoutput(self, command: str, split: bool = True, depth: int = 0) -> SList:
         return SList()
+
+
+_folder: list[str] = []  # the folder of what %%writefile wrote, made once per process
+
+
+def _written() -> str:
+    """The folder ``%%writefile`` writes into, on ``sys.path`` as a kernel's working folder is."""
+    if not _folder:
+        _folder.append(tempfile.mkdtemp(prefix="notebook-files-"))
+        sys.path.append(_folder[0])
+    return _folder[0]
 
 
 _OPTIONS = re.compile(r"\s*(?:(?:-[nrp]\s*\d+|-[tcqo]|--\S+)\s+)*")  # %timeit -n 10 -r 3 ...
