@@ -17,7 +17,13 @@ worker never holds the grader's pipes.
 A worker sends back what the function returned, the arguments as they are
 after the call (to detect in-place changes), the warnings raised, or the
 student's own traceback. Objects that must stay (caches) are kept in the worker
-and named by a Handle.
+and named by a Handle, whatever their type: only the wire's own lists, tuples
+and dicts are rebuilt on the way back in.
+
+The submission is a package of our own name; ``SubmissionFinder`` makes its modules
+import each other as the student's scripts do (``import rnn``, ``from assignments.rnn
+import ...``), one module object under every name. A notebook's module runs its cells
+with ``notebook_runtime``; an import's reply carries the cells that raised.
 
 ``Executor`` is also used in-process by the student's self-check, where there is
 no untrusted code to fear. Importing this module needs nothing Unix-only (only

@@ -13,8 +13,10 @@ every result's ``isolation`` record says which one ran and what it applied):
 ``bubblewrap``
     The child starts in an EMPTY root (bubblewrap, the sandbox Flatpak is built
     on) that holds, read-only, only what it needs: the system's ``/usr``, the
-    Python installation, the packages a student may import (numpy, scipy: the
-    grader's own copies), the child's program and this one submission; with a
+    Python installation, the packages a student may import (numpy, scipy,
+    matplotlib and what they need: the grader's own copies; matplotlib headless,
+    imported once by the child when the submission names it, ``preloaded``), the
+    child's program and this one submission (compiled here, once); with a
     small private ``/tmp`` and ``/dev/shm``, its own ``/proc`` and ``/dev``, and
     new mount, pid, IPC, network and UTS namespaces. Anything of the grader's
     that lies inside those folders (the reference installed in site-packages, a
