@@ -162,6 +162,7 @@ class Executor:
         # two submissions in one process never share modules.
         self.package = f"_submission_{os.getpid()}_{next(_packages)}"
         self.finder: SubmissionFinder | None = None
+        self.shadowed: dict[str, types.ModuleType] = {}  # modules of the submission's names, set aside
         self._import_package()
 
     def _import_package(self) -> None:
@@ -173,6 +174,10 @@ class Executor:
         modules = [name[:-3] for name in os.listdir(self.package_dir) if name.endswith(".py")]
         self.finder = SubmissionFinder(self.package, modules)
         sys.meta_path.insert(0, self.finder)
+        # In-process, modules of those names imported before (the repository's own ``assignments``)
+        # step aside while this submission is imported: its names are its own.
+        self.shadowed = {name: sys.modules.pop(name) for name in list(sys.modules)
+                         if self.finder.find_spec(name) is not None}
 
     def module(self, module_name: str) -> types.ModuleType:
         """Import one of the student's modules (running its top level the first time)."""
@@ -285,6 +290,7 @@ class Executor:
         for name in [name for name, module in sys.modules.items()
                      if id(module) in ours or name.startswith(f"{self.package}.")]:
             del sys.modules[name]
+        sys.modules.update(self.shadowed)
 
 
 # --- in the sandbox: the child and its workers -----------------------------------------------------
