@@ -29,7 +29,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 # The cells a form is about, which raise when run outside the student's setting (exception names).
-EXPECTED_ERRORS = {"nb_name_error_cell": {"NameError"}, "nbf_colab": {"ModuleNotFoundError"}}
+EXPECTED_ERRORS = {"nb_name_error_cell": {"NameError"}, "nbf_colab": {"ModuleNotFoundError"},
+                   "nb_error_demo_in_defining_cell": {"ValueError"}}
 
 # Run in the student's process: its own functions against the reference, then graded.
 CHECK = '''

@@ -748,6 +748,31 @@ def nb_renamed_files(out: Path) -> None:
     write_notebooks(out, {renamed[name]: nb for name, nb in notebooks.items()} | {"Untitled.ipynb": untitled})
 
 
+@form(nbgrader=True)
+def nb_error_demo_in_defining_cell(out: Path) -> None:
+    """A student shows off the error their function raises, in the cell that defines it: after
+    ``def mse_loss`` the cell calls it with two shapes and the ValueError ends the cell (the
+    function is defined all the same)."""
+    notebooks = six_notebooks()
+    set_source(notebooks["01_computational_graph.ipynb"], "mse_loss", lambda s: s + (
+        "\n\n\n# it must complain about different shapes:\nmse_loss(np.ones(3), np.ones(4))"))
+    write_notebooks(out, notebooks)
+
+
+@form(nbgrader=True)
+def nb_global_settings(out: Path) -> None:
+    """A student's first cell changes numpy's and Python's global settings: numpy raises on
+    division by zero, overflow and invalid values (to catch NaNs early), prints 3 decimals, and
+    ``warnings.filterwarnings("ignore")``."""
+    notebooks = six_notebooks()
+    for notebook in notebooks.values():
+        insert_after(notebook, "imports", code(
+            'import warnings\n\nwarnings.filterwarnings("ignore")\n'
+            'np.seterr(divide="raise", over="raise", invalid="raise")\n'
+            "np.set_printoptions(precision=3, suppress=True)", "settings"))
+    write_notebooks(out, notebooks)
+
+
 # ------------------------------------------------------------------ notebook forms: formats and tools
 
 
