@@ -438,7 +438,8 @@ def serve(config: dict[str, Any], hello: dict[str, Any]) -> None:
     are done before the next request is read.
     """
     grader_fds = (config["requests"], config["responses"])
-    inbox, outbox = os.fdopen(config["requests"], "rb"), os.fdopen(config["responses"], "wb")
+    # Unbuffered: no buffer of the last request's bytes stays in memory for a worker to inherit.
+    inbox, outbox = os.fdopen(config["requests"], "rb", buffering=0), os.fdopen(config["responses"], "wb")
     protocol.write_message(outbox, *protocol.encode({"ready": hello}))
     worker = _Worker(config, grader_fds)
     try:
@@ -455,6 +456,9 @@ def serve(config: dict[str, Any], hello: dict[str, Any]) -> None:
             if retire:
                 worker.kill()
             protocol.write_message(outbox, *reply)
+            # The next worker is forked from this process: it must find nothing of this request, nor of
+            # its reply (a hidden case's inputs, and what the student's code made of them), on its stack.
+            header = buffers = reply = None
             if retire:
                 worker.end()
                 worker = _Worker(config, grader_fds)
