@@ -443,6 +443,11 @@ class Sandbox:
         run = self.root.path / f"run-{self.starts}"
         self.starts += 1
         self._prepare(run)
+        if self.cgroup is not None and not all(folder.is_dir() for folder in self.cgroup.folders):
+            # Removed under us (a grader of another version took it for a killed one's): make it again,
+            # rather than fail to join it in the forked child.
+            self.cgroup.remove()
+            self.cgroup = _Cgroup(self.root.path.name, self.limits.case_memory, self.limits.processes + 2)
         requests_r, requests_w = os.pipe()
         responses_r, responses_w = os.pipe()
         config = self._config(run, requests_r, responses_w)
