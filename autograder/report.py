@@ -178,11 +178,19 @@ def table(result: GradeResult, title: str = "") -> Table:
     return grid
 
 
+def graded_from(result: GradeResult) -> str:
+    """The file each module was graded from, in one line ("basics: basics.py, conv: 02_convolution.ipynb,
+    conv.conv_forward: scratch.ipynb"); empty for a result that names none (an older stored result)."""
+    return ", ".join(f"{name}: {file}" for name, file in getattr(result, "sources", {}).items())
+
+
 def print_result(result: GradeResult, console: Console | None = None, title: str = "") -> None:
     """The summary table, its title with the total, then the problems and the total again (last seen)."""
     console = console or Console()
     total = f"{score_text(result.score)} / {score_text(result.max_score)}"
     console.print(table(result, f"{title}: {total}" if title else ""))
+    if sources := graded_from(result):
+        console.print(f"graded from: {escape(sources)}")
     for problem in result.problems:
         console.print(f"[yellow]note:[/yellow] {escape(problem)}")
     console.print(f"[bold]total: {total}[/bold]")
@@ -221,6 +229,8 @@ def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -
     ]
     if late and late["explanation"]:
         out += [f"**Late:** {late['explanation']}", ""]
+    if sources := graded_from(result):
+        out += [f"**Graded from:** {sources}", ""]
     out += [f"> {problem}" for problem in result.problems]
     views = task_views(result)
     if not views:
@@ -272,7 +282,7 @@ def feedback_html(result: GradeResult, late: dict[str, Any] | None = None) -> st
     return page.render(result=result, late=late, views=views, nothing=NOTHING_GRADED, score=score_text,
                        to_fix=[v for v in views if v.status != PASSED],
                        passed=[v for v in views if v.status == PASSED],
-                       picture=picture_png, describe=describe)
+                       picture=picture_png, describe=describe, sources=graded_from(result))
 
 
 def _task_output(task: TaskResult) -> str:
