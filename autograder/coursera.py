@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,11 +102,9 @@ def feedback_json(result: GradeResult) -> dict[str, Any]:
     return {"fractionalScore": fraction, "feedback": text, "feedbackType": "HTML"}
 
 
-def failure_feedback(reason: str) -> dict[str, Any]:
+def failure_feedback(message: str) -> dict[str, Any]:
     """feedback.json when grading itself failed: a score of 0 and the reason."""
-    return {"fractionalScore": 0.0,
-            "feedback": f"The autograder could not grade this submission: {reason}. This is a problem of "
-                        "the grader, not a verdict on your code: please tell your instructor."}
+    return {"fractionalScore": 0.0, "feedback": message}
 
 
 def build(out: Path, parts: dict[str, str] | None = None, assignment: Assignment | None = None) -> list[str]:
@@ -158,19 +155,18 @@ def main() -> int:
     """The entry point's grader: grade /shared/submission, then write feedback.json whatever happened."""
     root = Path(os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT))
     (root / HTML).unlink(missing_ok=True)
-    try:
+
+    def grade() -> dict[str, Any]:
         from .report import feedback_html
 
         assignment = platforms.use_bundled(platforms.BUNDLE)
         part = os.environ.get("partId", "")
         modules = parts_of(platforms.bundle_settings(platforms.BUNDLE), part, assignment.modules)
         result = platforms.grade_upload(root / "submission", modules)
-        (root / HTML).write_text(feedback_html(result))
-        feedback = feedback_json(result)
-    except BaseException as exc:  # noqa: BLE001 - even an interrupt must leave a feedback.json behind
-        traceback.print_exc()  # stderr: the instructors' log
-        feedback = failure_feedback(f"{type(exc).__name__}: {exc}")
-    platforms.write_json(root / FEEDBACK, feedback)
+        platforms.write_result(root / HTML, feedback_html(result))
+        return feedback_json(result)
+
+    feedback = platforms.answer(root / FEEDBACK, grade, failure_feedback)
     print(f"fraction {feedback['fractionalScore']:g}; feedback in {root / FEEDBACK}", file=sys.stderr)
     return 0
 

@@ -35,7 +35,6 @@ import dataclasses
 import os
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,13 +110,12 @@ def command(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- inside Gradescope
 
 
-def failure_results(reason: str, started: float) -> dict[str, Any]:
+def failure_results(message: str, started: float) -> dict[str, Any]:
     """results.json when grading itself failed: 0 points and the reason, never a missing file."""
     return {
         "score": 0.0,
         "execution_time": round(time.perf_counter() - started, 3),
-        "output": f"The autograder could not grade this submission: {reason}. "
-                  "This is a problem of the grader, not a verdict on your code: please tell your instructor.",
+        "output": message,
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [],
@@ -169,12 +167,8 @@ def main() -> int:
     """The grader of ``run_autograder``: grade, then write results.json whatever happened."""
     started = time.perf_counter()
     root = Path(os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT))
-    try:
-        results = grade_upload(root)
-    except BaseException as exc:  # noqa: BLE001 - even an interrupt must leave a results.json behind
-        traceback.print_exc()  # stdout and stderr are shown to instructors only
-        results = failure_results(f"{type(exc).__name__}: {exc}", started)
-    platforms.write_json(root / "results" / "results.json", results)
+    results = platforms.answer(root / "results" / "results.json", lambda: grade_upload(root),
+                               lambda message: failure_results(message, started))
     print(f"score {results['score']:g}; results in {root / 'results' / 'results.json'}")
     return 0
 

@@ -19,12 +19,15 @@ import dataclasses
 import json
 import os
 import sys
+import traceback
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 # Only the standard library at the top: in a platform's container, the grader must be running (and
 # able to write its result) before anything that could fail to import is imported.
+from .atomic import write_atomic
 from .stubs import ROOT
 
 if TYPE_CHECKING:
@@ -130,6 +133,7 @@ def run_script(comment: str, module: str, root: str, source: str, result: str, f
 # reason when grading fails; the fallback below covers a grader that cannot even start.
 # AUTOGRADER_ROOT moves the {root} tree and AUTOGRADER_PYTHON picks the interpreter:
 # the tests run this script in a temporary folder with the test suite's own virtualenv.
+export PATH="${{PATH:-/usr/local/bin:/usr/bin:/bin}}"  # Coursera clears the image's environment
 root="${{AUTOGRADER_ROOT:-{root}}}"
 python="${{AUTOGRADER_PYTHON:-{python}}}"
 source={source}
@@ -251,9 +255,32 @@ def shorten(text: str, limit: int, why: str) -> str:
     return data[:keep].decode(errors="ignore") + note
 
 
-def write_json(path: Path, data: dict) -> None:
-    """Write a result file whole or not at all: a half-written file would read as a grader error."""
+def write_result(path: Path, text: str) -> None:
+    """Write a result file whole or not at all (a half-written one would read as a grader error),
+    readable by the platform's harness, whichever user it reads as."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(data, indent=1))
-    os.replace(partial, path)
+    write_atomic(path, text)
+    path.chmod(REGULAR)
+
+
+def write_json(path: Path, data: dict) -> None:
+    """``write_result`` of ``data`` as JSON."""
+    write_result(path, json.dumps(data, indent=1))
+
+
+def answer(path: Path, grade: Callable[[], dict[str, Any]], failure: Callable[[str], dict[str, Any]]
+           ) -> dict[str, Any]:
+    """Write ``grade()``'s result to ``path``; when grading fails, ``failure(message)``'s, saying why.
+
+    The platform gets a verdict whatever happened: one missing would show the student an error with
+    no score and nothing to act on. Returns what was written.
+    """
+    try:
+        data = grade()
+    except BaseException as exc:  # noqa: BLE001 - even an interrupt must leave a result behind
+        traceback.print_exc()  # stderr: the platform's log, which instructors see and students do not
+        data = failure(f"The autograder could not grade this submission: {type(exc).__name__}: {exc}. "
+                       "This is a problem of the grader, not a verdict on your code: please tell your "
+                       "instructor.")
+    write_json(path, data)
+    return data

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,11 +128,9 @@ def fit(results: dict[str, Any], limit: int) -> dict[str, Any]:
     return results
 
 
-def failure_results(reason: str) -> dict[str, Any]:
+def failure_results(message: str) -> dict[str, Any]:
     """results.json when grading itself failed: not gradable (no attempt spent), with the reason."""
-    return {"gradable": False,
-            "message": f"The autograder could not grade this submission: {reason}. This is a problem of "
-                       "the grader, not a verdict on your code: please tell your instructor."}
+    return {"gradable": False, "message": message}
 
 
 def build(out: Path, assignment: Assignment | None = None) -> list[str]:
@@ -164,13 +161,12 @@ def command(args: argparse.Namespace) -> int:
 def main() -> int:
     """The entry point's grader: grade /grade/student, then write results.json whatever happened."""
     root = Path(os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT))
-    try:
+
+    def grade() -> dict[str, Any]:
         platforms.use_bundled(platforms.BUNDLE)
-        results = results_json(platforms.grade_upload(root / "student"))
-    except BaseException as exc:  # noqa: BLE001 - even an interrupt must leave a results.json behind
-        traceback.print_exc()  # the job's log, which students do not see
-        results = failure_results(f"{type(exc).__name__}: {exc}")
-    platforms.write_json(root / RESULTS, results)
+        return results_json(platforms.grade_upload(root / "student"))
+
+    results = platforms.answer(root / RESULTS, grade, failure_results)
     print(f"score {results.get('score', 'not gradable')}; results in {root / RESULTS}")
     return 0
 
