@@ -110,6 +110,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "nbgrader": _delegate("nbgrader_course"),
     "nbgrader-autograde": _delegate("nbgrader_autograde"),
     "gradescope": _delegate("gradescope"),
+    "prairielearn": _delegate("prairielearn"),
+    "coursera": _delegate("coursera"),
     "export-similarity": _delegate("similarity"),
 }
 
@@ -224,6 +226,15 @@ def parser() -> argparse.ArgumentParser:
         default="after_published",
         help="when students see the results of hidden cases (default after_published); public ones: at once",
     )
+    prairielearn = command("prairielearn", help="instructors: write a PrairieLearn external grader "
+                           "(Dockerfile, entry point, the grader)")
+    prairielearn.add_argument("out", help="the folder to write (new or empty)")
+    coursera = command("coursera", help="instructors: write a Coursera custom grader (a zip, its Dockerfile "
+                       "at the root)")
+    coursera.add_argument("out", help="the .zip to write")
+    coursera.add_argument("--part", action="append", metavar="PARTID=MODULE",
+                          help="the Coursera part PARTID grades only MODULE's tasks (repeat for each part; "
+                          "default: every part grades the whole assignment)")
     return top
 
 
