@@ -87,6 +87,7 @@ def write_settings(out: Path, shard: Shard | None, students: list[str], course: 
                    merged_from: list[Path] | None = None) -> None:
     """OUT/batch.json, and a copy of the roster beside it (``course``: the ``batch.LmsClass``)."""
     roster = course.roster_file if course else None
+    out.mkdir(parents=True, exist_ok=True)
     if roster is not None:
         write_atomic(out / ROSTER_COPY, roster.read_text(encoding="utf-8-sig"))
     settings = {"shard": str(shard) if shard else None, "class": sorted(students),
