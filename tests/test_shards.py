@@ -15,32 +15,12 @@ from pathlib import Path
 
 import lms_fixtures as fixtures
 import pytest
-from bugcorpus import load_bugs, write_submission
+from test_batch import EXPECTED_STUDENTS, _make_class  # the class of the batch's tests: 11 students
 
 from autograder import batch, cli, shards
 from autograder.shards import Shard, parse, slice_of
-from tests.week4 import ASSIGNMENTS
 
 SHARDS = 3
-
-
-def _make_class(src: Path) -> None:
-    """Nine students: correct, buggy (one bug per module of the corpus, four at most), and broken."""
-    write_submission(src / "reference")
-    picked: dict[str, object] = {}
-    for bug in load_bugs():
-        picked.setdefault(bug.module, bug)
-    for bug in list(picked.values())[:4]:
-        write_submission(src / f"bug_{bug.name}", [bug])
-    (src / "stubs").mkdir()
-    for module in ASSIGNMENTS.glob("*.py"):
-        shutil.copy(module, src / "stubs" / module.name)
-    (src / "corrupt.zip").write_bytes(b"PK\x03\x04 this is not a zip file")
-    (src / "empty").mkdir()
-    good = write_submission(src.parent / "good_folder")
-    with zipfile.ZipFile(src / "good.zip", "w") as archive:
-        for file in sorted(good.iterdir()):
-            archive.write(file, f"assignments/{file.name}")
 
 
 def _batch(*args: str) -> None:
@@ -79,7 +59,7 @@ def _snapshot(out: Path) -> dict[str, str]:
 def test_the_slices_are_disjoint_cover_the_class_and_each_shard_holds_only_its_own(sharded):
     held = [_students(part) for part in sharded["parts"]]
     everyone = _students(sharded["whole"])
-    assert len(everyone) == 9
+    assert everyone == EXPECTED_STUDENTS
     assert set().union(*held) == everyone
     assert sum(map(len, held)) == len(everyone)
     for i, students in enumerate(held, 1):
