@@ -464,6 +464,9 @@ def grade_in_parallel(
 
     # The workers' temp folder, locked while the batch runs: making it removes what killed batches left.
     with LockedFolder(SCRATCH_PREFIX) as scratch:
+        # Searchable by all, listable by none: under the own-uid sandbox (root, no bubblewrap: a pod
+        # or Gradescope) the student's uid must reach its sandbox's folder inside.
+        scratch.chmod(0o711)
         try:
             while pending or running:
                 if executor is None:

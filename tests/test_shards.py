@@ -168,3 +168,22 @@ def test_a_canvas_class_sharded_and_merged_gives_the_same_lms_files(tmp_path, ca
             zipfile.ZipFile(merged / "canvas_feedback.zip") as b:
         assert sorted(a.namelist()) == sorted(b.namelist())
         assert all(a.read(name) == b.read(name) for name in a.namelist())
+
+
+# ---------------------------------------------------------------- a pod's own-uid sandbox
+
+
+def _temp_folder_mode(job: batch.Job) -> str:
+    import os
+    import tempfile
+
+    return oct(os.stat(tempfile.gettempdir()).st_mode & 0o777)
+
+
+def test_the_batch_scratch_folder_lets_the_own_uid_sandbox_reach_its_folder(tmp_path):
+    """Under AUTOGRADER_SANDBOX=own-uid (a pod as root, Gradescope) the student's uid must pass through
+    the workers' temp folder to its sandbox's; a folder of mkdtemp's 0700 stopped every child."""
+    seen = []
+    job = batch.Job("x", tmp_path, tmp_path / "out", {})
+    batch.grade_in_parallel([job], 1, lambda job, status: seen.append(status), grade=_temp_folder_mode)
+    assert seen == ["0o711"]  # searchable by all, listable by none
