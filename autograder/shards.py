@@ -32,10 +32,13 @@ import shutil
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .atomic import write_atomic
 from .cli import UsageError
+
+if TYPE_CHECKING:
+    from .batch import LmsClass
 
 SETTINGS, ROSTER_COPY = "batch.json", "roster.csv"
 INDEX_WORD, INDEX_VARIABLE = "index", "JOB_COMPLETION_INDEX"
@@ -83,7 +86,7 @@ def parse(text: str, environ: dict[str, str] | os._Environ[str] = os.environ) ->
     return Shard(int(index), int(count))
 
 
-def write_settings(out: Path, shard: Shard | None, students: list[str], course: Any = None,
+def write_settings(out: Path, shard: Shard | None, students: list[str], course: LmsClass | None = None,
                    merged_from: list[Path] | None = None) -> None:
     """OUT/batch.json, and a copy of the roster beside it (``course``: the ``batch.LmsClass``)."""
     roster = course.roster_file if course else None
@@ -134,8 +137,8 @@ def collect(shard_outs: list[Path], settings: list[dict[str, Any]]) -> Merged:
             holders[student].append(shard_out)
     cut = {shard_out: parse(s["shard"], {}) if s.get("shard") else None
            for shard_out, s in zip(shard_outs, settings)}
-    # Several copies (a folder of another cut, an unsharded batch given too): the shard's the id
-    # hashes to, else the first given.
+    # Several copies (a shard given twice under two names, an unsharded batch given too): the copy
+    # of the shard the id hashes to, else the first given.
     students = {student: next((w for w in where if cut[w] and cut[w].holds(student)), where[0])
                 for student, where in holders.items()}
     duplicated = {s: [str(w) for w in where] for s, where in holders.items() if len(where) > 1}
@@ -155,7 +158,7 @@ def collect(shard_outs: list[Path], settings: list[dict[str, Any]]) -> Merged:
     return Merged(students, dict(missing), duplicated, notices)
 
 
-def _course(settings: list[dict[str, Any]], shard_outs: list[Path]) -> Any:
+def _course(settings: list[dict[str, Any]], shard_outs: list[Path]) -> LmsClass | None:
     """The LMS class of the shards (``batch.LmsClass``), or None; UsageError when they disagree."""
     from . import lms
     from .batch import LmsClass
