@@ -143,8 +143,11 @@ class Context:
 
     @property
     def modules(self) -> tuple[str, ...]:
-        """The assignment's modules, where a hidden case's error may say it was raised."""
-        return self.reference.assignment.modules if self.reference is not None else ()
+        """Where a hidden case's error may say it was raised: the assignment's modules and notebooks."""
+        if self.reference is None:
+            return ()
+        assignment = self.reference.assignment
+        return assignment.modules + tuple(lecture.stem for lecture in assignment.lectures)
 
     @property
     def numeric_alone(self) -> bool:
@@ -157,7 +160,8 @@ class Context:
 KNOWN_ERRORS = frozenset(name for name, value in vars(builtins).items()
                          if isinstance(value, type) and issubclass(value, BaseException)) | {"LinAlgError"}
 _SYSTEM_ERROR = re.compile(r"\[Errno (\d{1,4})\] ([\w ,'-]{1,60})")  # an OSError's errno and strerror
-_FRAME = re.compile(r'File "(\w{1,40})\.py", line (\d{1,6})')  # a frame line of child.student_traceback
+# A frame line of child.student_traceback: a module, or a notebook's cell (notebook_runtime names them so).
+_FRAME = re.compile(r'File "(\w{1,40})(\.py|\.ipynb, code cell \d{1,4})", line (\d{1,6})')
 # child.describe_end's words for a worker's end
 _SIGNAL = re.compile(r"the student's process died with (SIG[A-Z0-9]{2,8})(: [\w ,()]{1,80})?")
 _EXITED = re.compile(r"the student's process exited \(status (\d{1,3})\) in the middle of a call")
@@ -171,9 +175,9 @@ def _where(trace: str, modules: Iterable[str]) -> str:
     file name and line are the student's to choose (code compiled under any name).
     """
     frames = _FRAME.findall(trace)
-    if not frames or frames[-1][0] not in modules or int(frames[-1][1]) > MAX_LINE:
+    if not frames or frames[-1][0] not in modules or int(frames[-1][2]) > MAX_LINE:
         return ""
-    return f" in {frames[-1][0]}.py, line {frames[-1][1]}"
+    return f" in {frames[-1][0]}{frames[-1][1]}, line {frames[-1][2]}"
 
 
 def _hidden_words(function: str, error: StudentError) -> str:

@@ -17,7 +17,13 @@ worker never holds the grader's pipes.
 A worker sends back what the function returned, the arguments as they are
 after the call (to detect in-place changes), the warnings raised, or the
 student's own traceback. Objects that must stay (caches) are kept in the worker
-and named by a Handle.
+and named by a Handle, whatever their type: only the wire's own lists, tuples
+and dicts are rebuilt on the way back in.
+
+The submission is a package of our own name; ``SubmissionFinder`` makes its modules
+import each other as the student's scripts do (``import rnn``, ``from assignments.rnn
+import ...``), one module object under every name. A notebook's module runs its cells
+with ``notebook_runtime``; an import's reply carries the cells that raised.
 
 ``Executor`` is also used in-process by the student's self-check, where there is
 no untrusted code to fear. Importing this module needs nothing Unix-only (only
@@ -27,13 +33,17 @@ the sandbox forks workers), so the self-check runs on Windows too.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import itertools
 import os
 import signal
 import sys
+import time
 import traceback
 import types
 import warnings
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +51,15 @@ import numpy as np
 import numpy.random  # noqa: F401 - numpy loads it lazily: once here, not once per case's worker
 
 try:  # part of the autograder package
-    from . import cleanup, protocol
+    from . import cleanup, notebook_runtime, protocol
 except ImportError:  # a script beside its modules in the sandbox's runtime folder
     import cleanup
+    import notebook_runtime
     import protocol
 
 _packages = itertools.count()
 PR_SET_DUMPABLE = 4
+NOTEBOOK_SHARE = 0.7  # of an import's time limit, what its notebooks' cells may take before one is stopped
 
 # Why a process died of a signal, in the student's terms.
 SIGNAL_CAUSES = {
@@ -87,14 +99,56 @@ def describe_end(code: int) -> str:
 
 
 def student_traceback(exc: BaseException, package_dir: str) -> str:
-    """The traceback lines that point into the student's files, none of the grader's."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(package_dir)]
-    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith(package_dir):
-        return f'  File "{Path(exc.filename).name}", line {exc.lineno}\n    {(exc.text or "").strip()}'
+    """The traceback lines that point into the student's files (a notebook's cells included), none
+    of the grader's; each file named by its path in the submission's package."""
+    inside = package_dir.rstrip(os.sep) + os.sep
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(inside)]
+    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith(inside):
+        return f'  File "{exc.filename[len(inside):]}", line {exc.lineno}\n    {(exc.text or "").strip()}'
     return "".join(
-        f'  File "{Path(f.filename).name}", line {f.lineno}, in {f.name}\n    {(f.line or "").strip()}\n'
+        f'  File "{f.filename[len(inside):]}", line {f.lineno}, in {f.name}\n    {(f.line or "").strip()}\n'
         for f in frames
     ).rstrip()
+
+
+class _Alias:
+    """A loader that gives, under a second name, the module already imported under its first:
+    one module object, not a copy (the import system returns what ``exec_module`` leaves in
+    ``sys.modules``)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def create_module(self, spec: ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        sys.modules[module.__name__] = importlib.import_module(self.target)
+
+
+class SubmissionFinder:
+    """Imports the submission as the student's own scripts do: ``import rnn`` and ``from rnn import
+    rnn_forward`` (a module beside the importer), ``from assignments.rnn import ...`` (the release's
+    layout, or the folder the modules were in), each the package's own module.
+
+    First on ``sys.meta_path`` for the submission's module names only; a name of the standard
+    library is never taken. A module name that differs only in case (``import Conv``) is found too.
+    """
+
+    def __init__(self, package: str, modules: Sequence[str],
+                 folders: Sequence[str] = ("assignments",)) -> None:
+        self.package, self.folders = package, set(folders)
+        self.modules = {name.lower(): name for name in modules if name not in sys.stdlib_module_names}
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+        first, _, rest = name.partition(".")
+        if first in self.folders:
+            module = self.package + (f".{self.modules.get(rest.lower(), rest)}" if rest else "")
+        elif not rest and first.lower() in self.modules:
+            module = f"{self.package}.{self.modules[first.lower()]}"
+        else:
+            return None
+        return importlib.util.spec_from_loader(name, _Alias(module))
 
 
 def make_generators(value: Any) -> Any:
@@ -107,14 +161,29 @@ class Executor:
 
     def __init__(self, package_dir: str | os.PathLike) -> None:
         self.package_dir = str(Path(package_dir).resolve())
+        self.kept: dict[int, Any] = {}
+        self._ids = itertools.count(1)
+        self.problems: list[list[Any]] = []  # the notebooks' cells that raised (notebook_runtime's records)
         # A package of our own name: relative imports (``from .rnn import ...``) work, and
         # two submissions in one process never share modules.
         self.package = f"_submission_{os.getpid()}_{next(_packages)}"
+        self.finder: SubmissionFinder | None = None
+        self.shadowed: dict[str, types.ModuleType] = {}  # modules of the submission's names, set aside
+        self._import_package()
+
+    def _import_package(self) -> None:
         package = types.ModuleType(self.package)
         package.__path__ = [self.package_dir]
         sys.modules[self.package] = package
-        self.kept: dict[int, Any] = {}
-        self._ids = itertools.count(1)
+        # The notebooks' modules run their cells with it (``from . import _runtime``).
+        package._runtime = sys.modules[f"{self.package}._runtime"] = notebook_runtime
+        modules = [name[:-3] for name in os.listdir(self.package_dir) if name.endswith(".py")]
+        self.finder = SubmissionFinder(self.package, modules)
+        sys.meta_path.insert(0, self.finder)
+        # In-process, modules of those names imported before (the repository's own ``assignments``)
+        # step aside while this submission is imported: its names are its own.
+        self.shadowed = {name: sys.modules.pop(name) for name in list(sys.modules)
+                         if self.finder.find_spec(name) is not None}
 
     def module(self, module_name: str) -> types.ModuleType:
         """Import one of the student's modules (running its top level the first time)."""
@@ -128,12 +197,19 @@ class Executor:
         except BaseException as exc:  # noqa: BLE001 - any failure of student code is reported
             raise StudentError(type(exc).__name__, f"{module_name}.py does not import: {exc}",
                                student_traceback(exc, self.package_dir)) from None
+        finally:
+            self.problems += notebook_runtime.problems
+            notebook_runtime.problems.clear()
 
     def function(self, qualname: str) -> Any:
         module_name, function_name = qualname.split(".")
-        fn = getattr(self.module(module_name), function_name, None)
+        module = self.module(module_name)
+        fn = getattr(module, function_name, None)
         if not callable(fn):
-            raise StudentError("MissingFunction", f"{module_name}.py has no function {function_name}()")
+            # A module assembled from several files (notebook_runtime.assemble) says where it looked.
+            why = getattr(module, "__missing__", {}).get(function_name)
+            why = why or f"{module_name}.py has no function {function_name}()"
+            raise StudentError("MissingFunction", why)
         return fn
 
     def resolve(self, value: Any) -> Any:
@@ -141,17 +217,30 @@ class Executor:
             if value.ident not in self.kept:
                 raise StudentError("GraderError", f"no kept object #{value.ident}")
             return self.kept[value.ident]
-        if isinstance(value, list | tuple):
+        if type(value) in (list, tuple):  # exact types only: what the wire builds (protocol.map_leaves)
             return type(value)(self.resolve(v) for v in value)
+        if type(value) is dict:
+            return {key: self.resolve(v) for key, v in value.items()}
         return value
 
-    def load(self, module_name: str) -> dict[str, Any]:
-        """Import a module ahead of its calls, so that its import has a time limit of its own."""
+    def load(self, module_name: str, seconds: float | None = None) -> dict[str, Any]:
+        """Import a module ahead of its calls, so that its import has a time limit of its own.
+
+        ``seconds``: that limit. A notebook's cells are stopped at a share of it (``NOTEBOOK_SHARE``),
+        so that a cell that loops for ever leaves the notebook's later cells time to run. The reply
+        carries the cells that raised.
+        """
+        if seconds is not None:
+            notebook_runtime.deadline = time.monotonic() + NOTEBOOK_SHARE * seconds
         try:
             self.module(module_name)
+            reply: dict[str, Any] = {"imported": True}
         except StudentError as exc:
-            return {"error": [exc.type_name, exc.message, exc.trace]}
-        return {"imported": True}
+            reply = {"error": [exc.type_name, exc.message, exc.trace]}
+        finally:
+            notebook_runtime.deadline = None
+        reply["problems"], self.problems = self.problems, []
+        return reply
 
     def call(self, qualname: str, args: list, keep: tuple[int, ...] = (), global_seed: int | None = None,
              kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -189,7 +278,7 @@ class Executor:
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         """One request of the grader: ``import`` a module, ``call`` a function, ``drop`` what it kept."""
         if request["op"] == "import":
-            return self.load(request["module"])
+            return self.load(request["module"], request.get("seconds"))
         if request["op"] == "drop":
             self.drop()
             return {"dropped": True}
@@ -200,6 +289,19 @@ class Executor:
 
     def drop(self) -> None:
         self.kept.clear()
+
+    def close(self) -> None:
+        """Forget the submission: its modules, under every name they were imported by, and its finder
+        (in-process, where another submission may be imported next)."""
+        self.drop()
+        if self.finder is not None and self.finder in sys.meta_path:
+            sys.meta_path.remove(self.finder)
+        ours = {id(module) for name, module in sys.modules.items()
+                if name == self.package or name.startswith(f"{self.package}.")} - {id(notebook_runtime)}
+        for name in [name for name, module in sys.modules.items()
+                     if id(module) in ours or name.startswith(f"{self.package}.")]:
+            del sys.modules[name]
+        sys.modules.update(self.shadowed)
 
 
 # --- in the sandbox: the child and its workers -----------------------------------------------------
@@ -336,7 +438,8 @@ def serve(config: dict[str, Any], hello: dict[str, Any]) -> None:
     are done before the next request is read.
     """
     grader_fds = (config["requests"], config["responses"])
-    inbox, outbox = os.fdopen(config["requests"], "rb"), os.fdopen(config["responses"], "wb")
+    # Unbuffered: no buffer of the last request's bytes stays in memory for a worker to inherit.
+    inbox, outbox = os.fdopen(config["requests"], "rb", buffering=0), os.fdopen(config["responses"], "wb")
     protocol.write_message(outbox, *protocol.encode({"ready": hello}))
     worker = _Worker(config, grader_fds)
     try:
@@ -353,6 +456,9 @@ def serve(config: dict[str, Any], hello: dict[str, Any]) -> None:
             if retire:
                 worker.kill()
             protocol.write_message(outbox, *reply)
+            # The next worker is forked from this process: it must find nothing of this request, nor of
+            # its reply (a hidden case's inputs, and what the student's code made of them), on its stack.
+            header = buffers = reply = None
             if retire:
                 worker.end()
                 worker = _Worker(config, grader_fds)

@@ -267,7 +267,7 @@ def clear_scratch(folders: list[str]) -> None:
     """Remove everything a worker wrote into the scratch folders: the next worker starts from nothing.
 
     (The student's compiled modules are not there: the grader compiles them into the
-    submission's read-only copy, ``sandbox.compile_modules``.)
+    submission's read-only copy, in ``sandbox.Sandbox``.)
     """
     _remove_entries(folders, lambda entry: False)
 

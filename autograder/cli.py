@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import gc
 import json
 import os
@@ -27,19 +28,24 @@ def _existing(path: str) -> Path:
     return p
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from . import public
-    from .selfcheck import run_selfcheck
+def _student_prints_aside(json_out: bool) -> contextlib.AbstractContextManager:
+    """With ``--json``, stdout holds the one JSON object: what in-process student code prints (a
+    notebook's top level runs) goes to stderr."""
+    return contextlib.redirect_stdout(sys.stderr) if json_out else contextlib.nullcontext()
 
-    # By default, the stubs beside the public cases: the assignment's, or the bundle's assignments/.
-    path = args.path or str(public.default_path().parent)
-    result = run_selfcheck(_existing(path))
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .selfcheck import default_path, run_selfcheck
+
+    args.path = args.path or str(default_path())
+    with _student_prints_aside(args.json):
+        result = run_selfcheck(_existing(args.path))
     if args.json:
         print(json.dumps(result.to_json()))
     else:
         from .report import print_result
 
-        print_result(result, title=f"self-check of {path} (public cases)")
+        print_result(result, title=f"self-check of {args.path} (public cases)")
     return 0
 
 
@@ -64,7 +70,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     secret = secret_of(args)
     student = args.student or (path.stem if path.suffix in (".zip", ".ipynb") else path.name)
     variant = Variant.of(secret, student) if secret else None
-    result = grade_submission(path, isolated=not args.in_process, gradcheck=args.gradcheck, variant=variant)
+    with _student_prints_aside(args.json and args.in_process):
+        result = grade_submission(path, isolated=not args.in_process, gradcheck=args.gradcheck,
+                                  variant=variant)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -125,7 +133,9 @@ def parser() -> argparse.ArgumentParser:
 
     check = command("check", help="self-check your stubs with the public cases (no reference needed)")
     check.add_argument(
-        "path", nargs="?", help="folder with your modules (default: the assignment's stubs, assignments/)"
+        "path", nargs="?", default=None,
+        help="your modules, notebooks or zip (default: assignments/, or the student bundle's folder with "
+             "its notebooks/ too)"
     )
     check.add_argument("--json", action="store_true", help="print the result as one JSON object")
     grade = command("grade", help="grade one submission with the hidden cases, isolated")

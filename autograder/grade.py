@@ -76,6 +76,9 @@ class GradeResult:
     isolation: dict[str, Any] = field(default_factory=dict)
     assignment: str = ""  # the assignment's name (week4)
     variant: str | None = None  # the student's own hidden cases (--secret): their variant's name
+    # The file each module was graded from ("conv": "conv.py"), and each function's where it differs
+    # ("conv.conv_forward": "02_convolution.ipynb"): submission.Loaded.sources.
+    sources: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The SPEC §3 object: score, max_score, tasks[{name, score, max_score, ...}], ..."""
@@ -243,6 +246,7 @@ def summarize(
     started: float,
     isolation: dict[str, Any] | None = None,
     assignment: str = "",
+    sources: dict[str, str] | None = None,
 ) -> GradeResult:
     return GradeResult(
         submission=submission,
@@ -253,6 +257,7 @@ def summarize(
         elapsed_seconds=round(time.perf_counter() - started, 3),
         isolation=isolation or {},
         assignment=assignment,
+        sources=sources or {},
     )
 
 
@@ -310,7 +315,7 @@ def grade_submission(
     name = submission.shown(path.name)  # a name that is not UTF-8 must not break the JSON, CSV or HTML
     with LockedFolder(LOAD_PREFIX) as workdir:  # a copy of the student's code: one a kill -9 left goes too
         try:
-            loaded = submission.load(path, workdir, assignment.modules)
+            loaded = submission.load(path, workdir, exercises(assignment))
         except Exception as exc:  # noqa: BLE001 - beyond SubmissionError, the last line of defence
             if isinstance(exc, submission.SubmissionError):
                 reason, also = str(exc), exc.problems
@@ -328,11 +333,17 @@ def grade_submission(
             results = run_plan(runner, plan, Reference(assignment), gradcheck, limits)
         finally:
             runner.close()
-        problems = loaded.problems + module_problems(loaded.package_dir, results)
+        problems = loaded.problems + runner.problems + module_problems(loaded.package_dir, results)
     isolation = runner.isolation() if isinstance(runner, Sandbox) else {"mode": "in-process"}
-    result = summarize(name, results, problems, started, isolation, assignment.name)
+    result = summarize(name, results, problems, started, isolation, assignment.name, loaded.sources)
     result.variant = variant.name if variant else None
     return result
+
+
+def exercises(assignment: Assignment) -> submission.Exercises:
+    """What a submission of ``assignment`` is searched for: its graded functions, its notebooks' names."""
+    return submission.Exercises.of(assignment.tasks, {lecture.module: lecture.stem
+                                                      for lecture in assignment.lectures})
 
 
 _DOES_NOT_IMPORT = re.compile(r"(\w+)\.py (?:does not import|could not be imported): ([^\n]*)")

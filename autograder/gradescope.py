@@ -55,7 +55,9 @@ BUNDLED = "assignment"  # the bundle's folder holding the assignment and its ref
 SETTINGS = "settings.json"  # in the bundle: the choices made when it was built
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's, most hidden first
 HIDDEN_VISIBILITY = "after_published"
-GRADING_REQUIREMENTS = ("numpy", "scipy", "rich")  # all that grading imports beyond the standard library
+# All that the grader imports beyond the standard library (IPython reads notebooks' cells), and what a
+# student's code may import in the sandbox (isolation.STUDENT_PACKAGES).
+GRADING_REQUIREMENTS = ("numpy", "rich", "ipython", "scipy", "matplotlib")
 DEFAULT_ROOT = "/autograder"
 
 SETUP_SH = """#!/usr/bin/env bash

@@ -8,9 +8,11 @@ This module needs neither numpy nor the sandbox's child, so saying it costs no i
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +23,10 @@ from .assignment import current
 from .cleanup import LockedFolder, become_subreaper, reap
 
 HERE = Path(__file__).resolve().parent
-STUDENT_PACKAGES = ("numpy", "scipy")  # what a submission may import besides the standard library
+# What a submission may import besides the standard library (with what they need): the student bundle's
+# requirements.txt gives the student the same (release.STUDENT_REQUIREMENTS).
+STUDENT_PACKAGES = ("numpy", "scipy", "matplotlib")
+AVAILABLE = "the standard library, numpy, scipy and matplotlib"  # STUDENT_PACKAGES, in words
 STARTUP = 30.0  # seconds for the child to start, whatever the per-call limit
 PREFIX = "autograder-sandbox-"  # the sandboxes' folders in the temporary folder
 BACKENDS = ("bubblewrap", "own-uid", "rlimits")  # strongest first
@@ -161,19 +166,33 @@ def probe_files() -> list[str]:
     return sorted(str(p) for folder in (assignment.folder, assignment.reference) for p in folder.glob("*.py"))
 
 
+def _requirements(distribution: importlib.metadata.Distribution) -> list[str]:
+    """The distributions it needs (its ``Requires-Dist`` without an extra)."""
+    return [re.match(r"[A-Za-z0-9._-]+", line)[0] for line in distribution.requires or []
+            if "extra ==" not in line and re.match(r"[A-Za-z0-9._-]+", line)]
+
+
 @functools.cache  # where the grading environment installed them: the same for every child
 def student_packages() -> dict[str, str]:
-    """Each package a student may import, and the folders its wheel ships beside it (``numpy.libs``)."""
-    found = {}
-    for name in STUDENT_PACKAGES:
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
+    """Each module or folder a student may import, by its name in site-packages: the packages of
+    ``STUDENT_PACKAGES`` and of every distribution they need (matplotlib's pillow, kiwisolver, ...),
+    with the folders their wheels ship beside them (``numpy.libs``) and their metadata."""
+    found: dict[str, str] = {}
+    todo, seen = list(STUDENT_PACKAGES), set()
+    while todo:
+        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
+        if name in seen:
             continue
-        folder = Path(spec.submodule_search_locations[0]).resolve()
-        found[name] = str(folder)
-        for extra in (f"{name}.libs", f"{name}-libs"):
-            if (folder.parent / extra).is_dir():
-                found[extra] = str(folder.parent / extra)
+        seen.add(name)
+        try:
+            distribution = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for file in distribution.files or []:
+            top = file.parts[0]
+            if top not in ("..", "__pycache__") and top not in found:
+                found[top] = str(Path(distribution.locate_file(top)).resolve())
+        todo += _requirements(distribution)
     return found
 
 
@@ -192,7 +211,8 @@ def bwrap_command(run: Path, limits: Limits, python_args: list[str]) -> list[str
     """
     python = Path(os.path.realpath(sys.executable))
     binds: dict[str, str] = {}  # inside -> outside
-    for name in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/ld.so.cache"):
+    # /etc/fonts: fontconfig's settings, for matplotlib's list of the system's fonts.
+    for name in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/ld.so.cache", "/etc/fonts"):
         if os.path.exists(name) and not os.path.islink(name):
             binds[name] = name
     prefix = os.path.realpath(sys.base_prefix)

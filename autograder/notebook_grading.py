@@ -34,14 +34,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import public
+from . import notebook_runtime, public
 from .assignment import AssignmentError, current
 from .checks import Reference
 from .child import Executor, StudentError
 from .grade import Plan, TaskResult, plan_cases, run_plan, summarize
+from .notebook_cells import NotANotebook, read_notebook
 from .report import feedback_markdown
 from .runner import InProcessRunner
-from .submission import notebook_module
 
 PRINTED_SHOWN = 2000  # characters of the student's own printed output shown in the feedback
 
@@ -61,6 +61,9 @@ class NamespaceExecutor(Executor):
         super().__init__(_code_dir(namespace))
         self.namespace = namespace
 
+    def _import_package(self) -> None:
+        """Nothing to import: the kernel has run the notebook's cells."""
+
     def function(self, qualname: str) -> Any:
         name = qualname.split(".")[1]
         fn = self.namespace.get(name)
@@ -75,6 +78,7 @@ class NamespaceRunner(InProcessRunner):
 
     def __init__(self, namespace: dict[str, Any]) -> None:  # an InProcessRunner is its executor, swapped
         self.executor = NamespaceExecutor(namespace)
+        self.problems = []
 
 
 def reference_installed() -> bool:
@@ -160,31 +164,29 @@ def grade_task(task: str, namespace: dict[str, Any]) -> float:
     return float(result.score)
 
 
-def _exercise_modules() -> tuple[str, ...]:
-    """The assignment's modules where it is here; in the bundle, those of its public cases."""
-    try:
-        return current().modules
-    except AssignmentError:
-        return tuple(dict.fromkeys(task.module for task, _ in public.load_plan()))
-
-
 def import_functions(notebook: str | os.PathLike, *names: str) -> tuple[Callable[..., Any], ...]:
     """Functions defined in another notebook (path relative to this one's folder), read from its file.
 
-    Only its definitions run, as when ``autograder grade`` reads notebooks; the cells
-    that explore do not. Raises ImportError, saying why, when a function is missing.
+    Its cells run as ``autograder grade`` runs them (``notebook_cells``, ``notebook_runtime``): in
+    order, in a namespace of its own, a cell that raises skipped. Raises ImportError, saying why,
+    when a function is missing.
     """
     path = Path(notebook)
     if not path.is_file():
         raise ImportError(f"{path} is not in {Path.cwd()}: keep the week's notebooks in one folder")
     try:
-        source, _ = notebook_module([path], _exercise_modules())
-        namespace: dict[str, Any] = {"__name__": path.stem}
-        exec(compile(source, str(path), "exec"), namespace)  # the student's own code, in their own kernel
-    except Exception as exc:  # noqa: BLE001 - whatever the student's definitions raise
-        raise ImportError(f"the definitions of {path.name} do not run: {type(exc).__name__}: {exc}") from None
-    missing = [name for name in names if not callable(namespace.get(name))]
+        cells = read_notebook(path.read_bytes(), path.name)
+    except NotANotebook as exc:
+        raise ImportError(str(exc)) from None
+    module = types.ModuleType(f"_nb_{path.stem}")
+    module.__file__ = str(path.resolve())
+    raised = len(notebook_runtime.problems)
+    notebook_runtime.run_notebook(vars(module), path.name, cells.cells)  # the student's own code and kernel
+    problems = notebook_runtime.problems[raised:]
+    del notebook_runtime.problems[raised:]
+    missing = [name for name in names if not callable(getattr(module, name, None))]
     if missing:
+        why = "".join(f"; its code cell {cell} raised {kind}: {text}" for _, cell, kind, text, _ in problems)
         raise ImportError(f"{path.name} defines no {', '.join(f'{name}()' for name in missing)}: "
-                          "write and save it there first")
-    return tuple(namespace[name] for name in names)
+                          f"write and save it there first{why}")
+    return tuple(getattr(module, name) for name in names)

@@ -77,10 +77,14 @@ class SeedArg:
 
 
 def map_leaves(value: Any, replace: Callable[[Any], Any]) -> Any:
-    """Rebuild a tree of lists, tuples and dicts with ``replace`` applied to every leaf, in order."""
-    if isinstance(value, dict):
+    """Rebuild a tree of lists, tuples and dicts with ``replace`` applied to every leaf, in order.
+
+    Only the exact types are containers: a NamedTuple, a dataclass, a dict or list subclass (a
+    student's cache kept in its process) is a leaf, passed to ``replace`` as the very object.
+    """
+    if type(value) is dict:
         return {key: map_leaves(item, replace) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    if type(value) in (list, tuple):
         return type(value)(map_leaves(item, replace) for item in value)
     return replace(value)
 

@@ -12,8 +12,10 @@ Nothing here needs the reference or the hidden cases.
 - The run ends with the per-task score table of the cases that ran.
 
 The student bundle's top-level ``conftest.py`` loads this plugin
-(``pytest_plugins = ["autograder.pytest_plugin"]``). The tested folder is
-``assignments/`` under pytest's rootdir, or ``--submission PATH``. A plain
+(``pytest_plugins = ["autograder.pytest_plugin"]``). The tested submission is pytest's
+rootdir when it is the student bundle (``assignments/`` and ``notebooks/``), else its
+``assignments/``, or ``--submission PATH``; it is read as the grade reads it
+(``submission.load``: notebooks run as Run All runs them). A plain
 ``pytest`` run with an exit status, as GitHub Classroom's pytest autograding
 expects, needs nothing more.
 """
@@ -21,6 +23,7 @@ expects, needs nothing more.
 from __future__ import annotations
 
 import io
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,32 +37,63 @@ from .checks import Context, Registry, engine
 from .grade import CaseResult, GradeResult, PlannedCase, judge_case, score_task, summarize
 from .report import print_result
 from .runner import InProcessRunner
+from .selfcheck import default_path, exercises
 from .spec import Task
+from .submission import Loaded, SubmissionError, load
 
 
 @dataclass
 class SelfCheck:
-    """One pytest session's self-check: the student's folder, its runner, the results so far."""
+    """One pytest session's self-check: the student's submission as loaded, its runner, the results so far."""
 
     folder: Path
-    runner: InProcessRunner
+    workdir: tempfile.TemporaryDirectory
+    loaded: Loaded | None = None  # None: it could not be read, for ``error``
+    error: str = ""
+    runner: InProcessRunner | None = None
     tasks: dict[str, tuple[Task, int]] = field(default_factory=dict)  # name -> (task, its public cases)
     results: dict[str, list[CaseResult]] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     registry: Registry = field(default_factory=engine)  # their checks and hints (``public.registry``)
 
+    @classmethod
+    def of(cls, folder: Path) -> SelfCheck:
+        """The submission in ``folder``, read as the grade reads it (notebooks run as Run All runs them)."""
+        state = cls(folder, tempfile.TemporaryDirectory(prefix="autograder-check-"))
+        try:
+            state.loaded = load(folder, Path(state.workdir.name), exercises(public.load_plan()))
+        except SubmissionError as exc:
+            state.error = str(exc)
+        else:
+            state.runner = InProcessRunner(state.loaded.package_dir)  # imports a module only when called
+        return state
+
     def judge(self, task: Task, planned: PlannedCase) -> CaseResult:
-        result = judge_case(Context(self.runner, registry=self.registry), task, planned)
+        if self.runner is None:
+            why = f"your submission cannot be read: {self.error}"
+            result = CaseResult(planned.case.label, True, False, why)
+        else:
+            result = judge_case(Context(self.runner, registry=self.registry), task, planned)
         self.results.setdefault(task.name, []).append(result)
         return result
+
+    def file(self, module: str) -> Path:
+        """The file a module's functions were taken from (by the most of them)."""
+        source = self.loaded.sources.get(module) if self.loaded else None
+        return self.folder / (source or f"{module}.py")
 
     def grade(self) -> GradeResult:
         """The tasks that ran, each scored over all its public cases (a case not run earns nothing)."""
         scored = [score_task(*self.tasks[name], cases) for name, cases in self.results.items()]
-        return summarize(str(self.folder), scored, [], self.started, {"mode": "in-process"})
+        problems = self.loaded.problems if self.loaded else [self.error]
+        problems = problems + (self.runner.problems if self.runner else [])
+        return summarize(str(self.folder), scored, problems, self.started, {"mode": "in-process"},
+                         sources=self.loaded.sources if self.loaded else {})
 
     def close(self) -> None:
-        self.runner.close()
+        if self.runner is not None:
+            self.runner.close()
+        self.workdir.cleanup()
 
 
 STATE = pytest.StashKey[SelfCheck]()
@@ -91,7 +125,7 @@ class PublicCase(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, None, str]:
         # The header of a failure names the student's file to fix, not the data file.
-        return self.config.stash[STATE].folder / f"{self.task.module}.py", None, self.name
+        return self.config.stash[STATE].file(self.task.module), None, self.name
 
 
 class ModuleCases(pytest.Collector):
@@ -130,16 +164,16 @@ class PublicCases(pytest.File):
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("autograder", "the self-check (public cases)")
     group.addoption("--submission", metavar="PATH", default=None,
-                    help="the folder with your exercise modules (default: assignments/ under the "
-                         "rootdir); write --submission=PATH, with the =")
+                    help="your basics.py, conv.py, ... or notebooks: a folder, a zip or a notebook (default: "
+                         "the rootdir's assignments/ and notebooks/); write --submission=PATH, with the =")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     option = config.getoption("--submission")
-    folder = Path(option).resolve() if option else config.rootpath / "assignments"
-    if option and not folder.is_dir():
-        raise pytest.UsageError(f"--submission {option}: no such folder")
-    config.stash[STATE] = SelfCheck(folder, InProcessRunner(folder))  # imports a module only when called
+    folder = Path(option).resolve() if option else default_path(config.rootpath)
+    if option and not folder.exists():
+        raise pytest.UsageError(f"--submission {option}: no such folder (nor zip, nor notebook)")
+    config.stash[STATE] = SelfCheck.of(folder)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

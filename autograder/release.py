@@ -47,7 +47,9 @@ LOCK = stubs.ROOT / "requirements.lock"
 # What `python -m autograder check` and `pytest` import first; cli imports selfcheck and report lazily.
 SELF_CHECK_ENTRY_POINTS = ("__init__", "__main__", "cli", "selfcheck", "report", "pytest_plugin")
 REFERENCE_ONLY = ("solutions",)  # week 4's reference as a package: never shipped (nor any assignment's)
-STUDENT_REQUIREMENTS = ("numpy", "scipy", "rich", "pytest", "notebook")  # scipy: the "properties" check
+# What the student's code may import (isolation.STUDENT_PACKAGES: the sandbox has the same), and
+# what the self-check needs: IPython reads the notebooks as Jupyter does.
+STUDENT_REQUIREMENTS = ("numpy", "scipy", "matplotlib", "rich", "pytest", "notebook", "ipython")
 
 CONFTEST = '''"""Loads the self-check into pytest: `pytest` runs the public cases on assignments/."""
 

@@ -74,9 +74,17 @@ def table(result: GradeResult, title: str = "") -> Table:
     return grid
 
 
+def graded_from(result: GradeResult) -> str:
+    """The file each module was graded from, in one line ("basics: basics.py, conv: 02_convolution.ipynb,
+    conv.conv_forward: scratch.ipynb"); empty for a result that names none (an older stored result)."""
+    return ", ".join(f"{name}: {file}" for name, file in getattr(result, "sources", {}).items())
+
+
 def print_result(result: GradeResult, console: Console | None = None, title: str = "") -> None:
     console = console or Console()
     console.print(table(result, title))
+    if sources := graded_from(result):
+        console.print(f"graded from: {escape(sources)}")
     for problem in result.problems:
         console.print(f"[yellow]note:[/yellow] {escape(problem)}")
     console.print(f"[bold]total: {_score(result.score)} / {_score(result.max_score)}[/bold]")
@@ -125,6 +133,8 @@ def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -
     ]
     if late and late["explanation"]:
         out += [f"**Late:** {late['explanation']}", ""]
+    if sources := graded_from(result):
+        out += [f"**Graded from:** {sources}", ""]
     out += [f"> {problem}" for problem in result.problems]
     sections = _sections(result)
     for task, why, failures in sections:
@@ -156,7 +166,7 @@ def feedback_html(result: GradeResult, late: dict[str, Any] | None = None) -> st
     """The same feedback as ``feedback_markdown``, as one self-contained HTML page (everything escaped)."""
     page = templates().get_template("feedback.html")
     return page.render(result=result, late=late, tasks=_sections(result), nothing=NOTHING_GRADED,
-                       score=_score)
+                       score=_score, sources=graded_from(result))
 
 
 def _task_output(task: TaskResult) -> str:

@@ -10,6 +10,7 @@ plain arrays, fresh argument copies and the same errors.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,6 +37,8 @@ class Outcome:
 
 
 class Runner(Protocol):
+    problems: list[str]  # about the submission as a whole, found while running it (a notebook's cells)
+
     def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
              global_seed: int | None = None, kwargs: dict[str, Any] | None = None) -> Outcome: ...
 
@@ -81,6 +84,24 @@ def outcome_from(result: Any, output: str = "") -> Outcome:
     return Outcome(result["value"], after, [str(w)[:500] for w in warnings[:20]], output, None, by_name)
 
 
+def cell_problems(records: Any, known: list[str]) -> None:
+    """Add to ``known`` each notebook cell that raised, said once, from ``notebook_runtime``'s records
+    ([notebook, cell, exception type, message, line]); a malformed record is left out."""
+    if not isinstance(records, list):
+        return
+    for record in records[:100]:
+        if not (isinstance(record, list) and len(record) == 5 and type(record[0]) is str
+                and type(record[1]) is int and type(record[2]) is str and type(record[3]) is str
+                and (record[4] is None or type(record[4]) is int)):
+            continue
+        notebook, cell, kind, message, line = record
+        kind = kind if re.fullmatch(r"\w{1,40}", kind) else "an exception of its own class"
+        where = f"{notebook[:200]}, code cell {cell}" + (f", line {line}" if line else "")
+        problem = f"{where}: {kind}: {message[:300]}; the rest of the cell was skipped, the next cells ran"
+        if problem not in known:
+            known.append(problem)
+
+
 def round_trip(value: Any) -> Any:
     return decode(*encode(value))
 
@@ -90,11 +111,14 @@ class InProcessRunner:
 
     def __init__(self, package_dir: str | os.PathLike) -> None:
         self.executor = Executor(package_dir)
+        self.problems: list[str] = []
 
     def call(self, function: str, args: list[Any], keep: tuple[int, ...] = (),
              global_seed: int | None = None, kwargs: dict[str, Any] | None = None) -> Outcome:
         result = self.executor.call(function, round_trip(to_wire(args)), keep, global_seed,
                                     round_trip(to_wire(kwargs or {})))
+        cell_problems(round_trip(self.executor.problems), self.problems)
+        self.executor.problems = []
         return outcome_from(round_trip(result))
 
     def release(self, fresh: bool = True) -> None:
@@ -107,4 +131,4 @@ class InProcessRunner:
         """No deadline in-process either."""
 
     def close(self) -> None:
-        self.executor.drop()
+        self.executor.close()

@@ -13,8 +13,10 @@ every result's ``isolation`` record says which one ran and what it applied):
 ``bubblewrap``
     The child starts in an EMPTY root (bubblewrap, the sandbox Flatpak is built
     on) that holds, read-only, only what it needs: the system's ``/usr``, the
-    Python installation, the packages a student may import (numpy, scipy: the
-    grader's own copies), the child's program and this one submission; with a
+    Python installation, the packages a student may import (numpy, scipy,
+    matplotlib and what they need: the grader's own copies; matplotlib headless,
+    imported once by the child when the submission names it, ``preloaded``), the
+    child's program and this one submission (compiled here, once); with a
     small private ``/tmp`` and ``/dev/shm``, its own ``/proc`` and ``/dev``, and
     new mount, pid, IPC, network and UTS namespaces. Anything of the grader's
     that lies inside those folders (the reference installed in site-packages, a
@@ -52,11 +54,11 @@ folder (each holds a lock while its sandbox lives).
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import functools
 import json
 import os
-import py_compile
 import select
 import shutil
 import signal
@@ -99,10 +101,11 @@ from .isolation import (
     warning,
 )
 from .protocol import ProtocolError, decode, encode, read_message, write_message
-from .runner import Outcome, outcome_from, to_wire
+from .runner import Outcome, cell_problems, outcome_from, to_wire
 
-RUNTIME = ("limits.py", "child.py", "protocol.py", "cleanup.py")  # the child's whole program
+RUNTIME = ("limits.py", "child.py", "protocol.py", "cleanup.py", "notebook_runtime.py")  # the child's program
 OUTPUT_SHOWN = 4000  # characters of the student's printed output kept per call
+PRELOAD = {"matplotlib.pyplot": b"matplotlib"}  # a library, and what in the submission's code calls for it
 IMPORT_LIMIT = 5.0  # seconds at least for importing a student's module (numpy is already imported)
 PIPE_CAPACITY = 1 << 16  # bytes a pipe holds (Linux, macOS): the most one read of it can give
 UID_BASE, UID_COUNT = 1_900_000_000, 10_000  # the sandboxes' own uids: no account has them
@@ -319,24 +322,6 @@ def _copy_files(source: Path, target: Path) -> None:
     shutil.copytree(source, target, ignore=skip)
 
 
-def compile_modules(folder: Path) -> None:
-    """Compile the submission's modules into its ``__pycache__``, as the import system would.
-
-    Done here, once per sandbox, rather than by the child's workers into their scratch
-    folder: each child's copy of the submission holds them read-only, so no worker can
-    leave a compiled module behind for the next one (a hidden case's input, kept as a
-    constant in a module's bytecode). Compiling runs none of the student's code; a module
-    that does not compile is left for the import to report.
-    """
-    for source in folder.glob("*.py"):
-        compiled = source.parent / "__pycache__" / f"{source.stem}.{sys.implementation.cache_tag}.pyc"
-        try:
-            py_compile.compile(str(source), cfile=str(compiled), doraise=True,
-                               invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
-        except (py_compile.PyCompileError, ValueError, RecursionError, MemoryError, OSError):
-            pass
-
-
 def _give(path: Path, uid: int, gid: int, mode: int) -> None:
     """Set owner and mode of ``path`` and of all under it (files lose the execute bits)."""
     for folder, _, files in os.walk(path):
@@ -345,6 +330,13 @@ def _give(path: Path, uid: int, gid: int, mode: int) -> None:
         for name in files:
             os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
             os.chmod(os.path.join(folder, name), mode & 0o666)
+
+
+def preloaded(package: Path) -> list[str]:
+    """The libraries a submission's code names that the child imports once, before it forks its
+    workers (matplotlib's pyplot costs a third of a second, and would cost it in every worker)."""
+    text = b"".join(path.read_bytes() for path in package.glob("*.py"))
+    return [module for module, mark in PRELOAD.items() if mark in text]
 
 
 # --- the sandbox -----------------------------------------------------------------------------------------
@@ -370,7 +362,10 @@ class Sandbox:
             self.root = LockedFolder(PREFIX)
             self.source = self.root.path / "source"  # the grader's copy: each child starts from it afresh
             _copy_files(Path(package_dir), self.source)
-            compile_modules(self.source)
+            # Compiled once, here (compiling runs none of it), not in every child: the child writes no
+            # bytecode, reads the libraries' own, and finds the student's read-only in its copy of the
+            # submission, so no worker can leave compiled code behind for the next one.
+            compileall.compile_dir(self.source, maxlevels=0, quiet=2)
             if self.uid is not None:
                 os.chown(self.root.path, 0, self.uid)
                 os.chmod(self.root.path, 0o710)  # the sandbox's uid may pass through, not list
@@ -379,7 +374,9 @@ class Sandbox:
             self.close()
             raise
         self.output_path = self.root.path / "output.log"
+        self._preload = preloaded(self.source)
         self._hello: dict[str, Any] = {}
+        self.problems: list[str] = []  # the notebooks' cells that raised, each said once
         self._imported: set[str] = set()  # modules imported by the current case's worker
         self._broken: dict[str, StudentError] = {}  # modules whose import timed out or crashed
         self._timeouts: Counter[str] = Counter()  # functions that ran out of time, how often
@@ -433,6 +430,7 @@ class Sandbox:
             "requests": requests,
             "responses": responses,
             "max_bytes": self.limits.result_bytes,
+            "preload": self._preload,
         }
 
     def _command(self, run: Path) -> list[str]:
@@ -445,6 +443,11 @@ class Sandbox:
         run = self.root.path / f"run-{self.starts}"
         self.starts += 1
         self._prepare(run)
+        if self.cgroup is not None and not all(folder.is_dir() for folder in self.cgroup.folders):
+            # Removed under us (a grader of another version took it for a killed one's): make it again,
+            # rather than fail to join it in the forked child.
+            self.cgroup.remove()
+            self.cgroup = _Cgroup(self.root.path.name, self.limits.case_memory, self.limits.processes + 2)
         requests_r, requests_w = os.pipe()
         responses_r, responses_w = os.pipe()
         config = self._config(run, requests_r, responses_w)
@@ -455,6 +458,11 @@ class Sandbox:
             "OPENBLAS_NUM_THREADS": "1",  # BLAS threads would count against the process and memory limits
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
+            # Plots are drawn headless; matplotlib's font cache is made once per child, kept for its workers.
+            "MPLBACKEND": "Agg",
+            # The child builds matplotlib's font cache once, when it preloads pyplot; its workers inherit the
+            # loaded library, so the folder may go with each worker's scratch.
+            "MPLCONFIGDIR": os.path.join(config["scratch"][0], ".matplotlib"),
             "AUTOGRADER_SANDBOX": json.dumps(config),
         }
         # Appending (O_APPEND): after the grader empties the file, the child's next write lands at its start.
@@ -496,6 +504,7 @@ class Sandbox:
             self._ready = True
             if self.backend == "bubblewrap":
                 self._inits = children_of(self.process.pid)
+            self._read_output()  # what a library printed while the child started is not the student's
         except BaseException as exc:
             why = self._read_output().strip() or type(exc).__name__
             self._stop()
@@ -578,9 +587,11 @@ class Sandbox:
                                                   seen_by_grader=True))
         try:
             write_message(_DeadlineWriter(self._requests, deadline), *encode(request))
-            outcome = outcome_from(
-                decode(*read_message(_DeadlineReader(self._responses, deadline), self.limits.result_bytes))
-            )
+            reader = _DeadlineReader(self._responses, deadline)
+            reply = decode(*read_message(reader, self.limits.result_bytes))
+            if request["op"] == "import" and isinstance(reply, dict):
+                cell_problems(reply.get("problems"), self.problems)
+            outcome = outcome_from(reply)
         except TimeoutError:
             self._stop()
             self._cut = cut
@@ -620,7 +631,8 @@ class Sandbox:
             return Outcome(error=self._broken[module])
         printed = ""
         if module not in self._imported:
-            loaded = self._exchange({"op": "import", "module": module}, max(self._call_limit, IMPORT_LIMIT))
+            limit = max(self._call_limit, IMPORT_LIMIT)
+            loaded = self._exchange({"op": "import", "module": module, "seconds": limit}, limit)
             if loaded.error is not None:
                 # Not an exception it raised, nor the budget that ran out: the module is broken for good.
                 if loaded.error.type_name in ("Timeout", "Crash", "BadResult") and not self._cut:

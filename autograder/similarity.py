@@ -71,7 +71,7 @@ import numpy as np
 
 from .assignment import Assignment, current
 from .atomic import write_atomic
-from .submission import Skipped, SubmissionError, load, shown, statement_text
+from .submission import Skipped, SubmissionError, load, shown
 
 K = 12  # tokens per k-gram: the shortest run that can match (about one line of numpy)
 W = 8  # k-grams per window: every run of K + W - 1 = 19 tokens in common is seen
@@ -85,7 +85,6 @@ SHOWN = 20  # flagged pairs shown side by side in report.html (the most similar 
 CODE = "code.json"  # beside result.json: the student's code as graded
 CODE_VERSION = 1
 METHOD = f"k={K} w={W} tokens=1 numpy={np.__version__}"  # code.json's fingerprints are made again on a change
-NOTEBOOK_FILE = "notebooks.py"  # the name a notebook submission's code gets (all its notebooks' definitions)
 CSV_NAME, DATA_NAME = "similarity.csv", "similarity.json"
 
 # numpy's own names keep their identity after a dot: a copier cannot rename np.einsum or .reshape.
@@ -115,6 +114,22 @@ class Token:
     kind: str
     start: int
     end: int
+
+
+def statement_text(lines: list[str], node: ast.stmt) -> str:
+    """A top-level statement as it was written, from the ``lines`` of the source ast parsed.
+
+    A definition owns its lines, its decorators' included (no statement can share
+    them); a simple statement may share its line (``import numpy as np; x = 1``),
+    so it is cut at its columns, which ast counts in UTF-8 bytes.
+    """
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        return "\n".join(lines[first - 1:node.end_lineno])
+    span = lines[node.lineno - 1:node.end_lineno]
+    span[-1] = span[-1].encode()[:node.end_col_offset].decode()
+    span[0] = span[0].encode()[node.col_offset:].decode()
+    return "\n".join(span)
 
 
 def units(file: str, source: str) -> list[Unit]:
@@ -279,25 +294,22 @@ class CodeError(Exception):
 
 
 def read_code(path: Path, assignment: Assignment | None = None) -> dict[str, str]:
-    """The submission's modules as grading reads them, by file name; raises CodeError saying why not.
+    """The student's own code as grading reads it, by file name; raises CodeError saying why not.
 
-    ``submission.load`` reads the submission (links never followed, sizes capped,
-    zips unpacked with their caps, notebooks as JSON); a notebook submission's
-    definitions are one file, ``NOTEBOOK_FILE``.
+    ``submission.load`` reads the submission (links never followed, sizes capped, zips
+    unpacked with their caps, each notebook's code cells as Python) and keeps what the
+    student wrote (``Loaded.code``), not the modules the grader writes around it.
     """
+    from .grade import exercises
+
     assignment = assignment or current()
     with tempfile.TemporaryDirectory(prefix="autograder-similarity-") as scratch:
         try:
-            loaded = load(path, Path(scratch), assignment.modules)
+            return load(path, Path(scratch), exercises(assignment)).code
         except SubmissionError as exc:
             raise CodeError(str(exc)) from None
         except (Skipped, OSError) as exc:
             raise CodeError(f"{shown(path.name)} cannot be read ({exc})") from None
-        notebook = loaded.package_dir / "_notebook.py"
-        if notebook.is_file():
-            return {NOTEBOOK_FILE: notebook.read_text(encoding="utf-8", errors="replace")}
-        return {p.name: p.read_text(encoding="utf-8", errors="replace")
-                for p in sorted(loaded.package_dir.glob("*.py"))}
 
 
 def store_code(folder: Path, path: Path, submission_sha256: str,
@@ -564,7 +576,7 @@ def export(out: Path, folder: Path,
            assignment: Assignment | None = None) -> tuple[int, list[tuple[str, str]]]:
     """Write every student's kept code as plain files, for MOSS, JPlag or Dolos.
 
-    ``folder/students/<id>/<module>.py`` (a notebook submission: ``notebooks.py``) and
+    ``folder/students/<id>/<module>.py`` (a notebook: its code cells as ``<notebook>.py``) and
     ``folder/given/``, the stub modules and the release notebooks' code (their base code:
     MOSS's ``-b``, JPlag's ``-bc``). Returns how many students were written and who was
     left out, with why.
@@ -582,8 +594,8 @@ def export(out: Path, folder: Path,
             continue
         target = folder / "students" / student.name
         target.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (target / _SAFE.sub("_", Path(str(name)).name)).write_text(str(text), encoding="utf-8")
+        for name, text in files.items():  # a notebook's code as the .py file of its name
+            (target / f"{_SAFE.sub('_', Path(str(name)).stem)}.py").write_text(str(text), encoding="utf-8")
         written += 1
     given = folder / "given"
     given.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Load a submission: a folder, a .zip, or notebooks, into a folder of modules.
+"""Load a submission: a folder, a .zip, or notebooks, into a folder of modules (a package).
 
 Whatever the student handed in, grading sees one folder holding ``basics.py``,
 ``conv.py``, ... (those it could find). Anything wrong with the submission as a
@@ -14,26 +14,40 @@ too deep are skipped the same way. ``File.read`` opens a file without following 
 link or blocking (a FIFO named ``conv.py`` cannot hang the grader) and only if it
 is still the very file the walk saw, and reads at most its size cap (``/dev/zero``
 cannot fill the disk). Zips and notebooks are size-capped before they are parsed.
+What is never graded (hidden folders such as ``.git/`` and ``.ipynb_checkpoints/``,
+virtual environments, ``__MACOSX/``, ``__pycache__/``) is not looked into, in a folder or
+a zip, and counts against no limit: one line of ``problems`` says what was left out.
 
-Notebooks are read as JSON, without a Jupyter kernel: the functions are found by
-name wherever they are defined, so deleted, copied or reordered cells do not
-break grading, and cells that only explore (plots, prints) are left out.
+A notebook is code that runs, as Jupyter's "Run All" runs it (``notebook_cells`` turns
+its cells into Python, ``notebook_runtime`` runs them in the student's process): each
+notebook becomes a module of its own in the package (``_nb_02_convolution.py``), so that
+an error in one costs only the tasks it defines. Where a module comes from is decided
+function by function (``_choose``): a filled-in definition beats an untouched stub
+wherever each is; among filled-in ones the module (``conv.py``, or ``Conv.py`` with a
+note) comes first, then the notebook named for it, then the others in path order. The
+package's ``conv.py`` is the student's own file when all of its functions come from it,
+else a module the grader writes that takes each function from its file
+(``notebook_runtime.assemble``); ``Loaded.sources`` says which file each came from.
 """
 
 from __future__ import annotations
 
-import ast
 import io
-import json
 import lzma
 import os
+import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+from .notebook_cells import Definitions, NotANotebook, definitions, read_notebook
+
+if TYPE_CHECKING:
+    from .spec import Task
 
 MB = 2**20
 MAX_MODULE = 1 * MB  # one .py file (the reference's largest module is a few kB)
@@ -46,10 +60,10 @@ MAX_FILES = 2000  # members of a zip
 MAX_DEPTH = 8  # folders below the submission's top that are looked into
 MAX_ENTRIES = 10_000  # entries of a folder submission looked at, all levels together
 MAX_LISTED = 20  # skipped entries named one by one in ``problems``; the rest are counted
-NOT_LOOKED_INTO = ("__MACOSX", "__pycache__")  # with hidden folders (.git, .ipynb_checkpoints, .venv)
-# Imports that never run at grading, besides the exercises' own modules (the notebooks' definitions
-# replace them): the stubs, the reference and the grader, which a notebook's test cells import.
-GRADER_IMPORTS = frozenset({"assignments", "solutions", "autograder"})
+NEVER_GRADED = ("__MACOSX", "__pycache__")  # with hidden folders (.git, .ipynb_checkpoints) and virtualenvs
+UNREMARKABLE = ("__MACOSX", "__pycache__", ".ipynb_checkpoints")  # left out without a word: tools make them
+VIRTUALENVS = ("venv", "env", "virtualenv", "site-packages", "node_modules")  # and any folder with pyvenv.cfg
+MAX_NAMED = 5  # folders never graded named in the one line that says they were left out
 
 
 class SubmissionError(Exception):
@@ -69,6 +83,38 @@ class Loaded:
     package_dir: Path
     kind: str  # "folder", "zip" or "notebooks"
     problems: list[str] = field(default_factory=list)
+    # The file each module was graded from ("conv": "conv.py"), and each function's where it differs
+    # from its module's ("conv.conv_forward": "02_convolution.ipynb").
+    sources: dict[str, str] = field(default_factory=dict)
+    # The student's own code as handed in, by file (a notebook's code cells in order, as Python): what
+    # the similarity report compares.
+    code: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Exercises:
+    """What a submission is searched for: each exercise module's graded functions, and the notebook
+    named for it (its stem, ``02_convolution``)."""
+
+    functions: Mapping[str, tuple[str, ...]]
+    notebooks: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return tuple(self.functions)
+
+    @classmethod
+    def of(cls, tasks: Iterable[Task], notebooks: Mapping[str, str] | None = None) -> Exercises:
+        """The functions the grader calls, by module: the tasks' and the forward passes they use."""
+        functions: dict[str, list[str]] = {}
+        for task in tasks:
+            for name in (task.name, task.options.get("forward")):
+                if isinstance(name, str) and "." in name:
+                    module, function = name.split(".", 1)
+                    functions.setdefault(module, [])
+                    if function not in functions[module]:
+                        functions[module].append(function)
+        return cls({m: tuple(f) for m, f in functions.items()}, dict(notebooks or {}))
 
 
 # ------------------------------------------------------------------ names, files and the walk
@@ -176,6 +222,23 @@ class Walk:
 
     files: list[File] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    never_graded: list[str] = field(default_factory=list)  # folders not looked into (.git/, .venv/)
+
+
+def never_graded(name: str, virtualenv: bool = False) -> bool:
+    """Whether a folder of that name holds nothing graded (``virtualenv``: it holds a pyvenv.cfg)."""
+    return virtualenv or name.startswith(".") or name in NEVER_GRADED or name in VIRTUALENVS
+
+
+def left_out(folders: list[str]) -> list[str]:
+    """The one line of ``problems`` that says which folders were never graded (none: no line)."""
+    folders = [folder for folder in folders if PurePosixPath(folder).name not in UNREMARKABLE]
+    if not folders:
+        return []
+    more = len(folders) - MAX_NAMED
+    named = ", ".join(folders[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")
+    return [f"not graded, and counted against no limit: {named} (hidden folders, virtual environments, "
+            "caches)"]
 
 
 def walk(root: Path) -> Walk:
@@ -184,7 +247,7 @@ def walk(root: Path) -> Walk:
     Iterative (no recursion the input's depth drives), with ``lstat`` only. Links,
     FIFOs, sockets, devices, names that are not UTF-8, folders deeper than
     ``MAX_DEPTH`` and entries past ``MAX_ENTRIES`` are skipped with their reason;
-    hidden folders (``.git``), ``__MACOSX`` and ``__pycache__`` are not looked into.
+    what is never graded (``never_graded``: ``.git``, a virtualenv) is not looked into.
     A folder is listed only if it is still the folder its parent's listing showed.
     """
     found = Walk()
@@ -226,7 +289,9 @@ def walk(root: Path) -> Walk:
             if why:
                 found.skipped.append(f"{shown('/'.join(here))} {why}")
             elif stat.S_ISDIR(info.st_mode):
-                if not (name.startswith(".") or name in NOT_LOOKED_INTO):
+                if never_graded(name, os.path.lexists(folder / name / "pyvenv.cfg")):
+                    found.never_graded.append(shown("/".join(here)) + "/")
+                else:
                     stack.append((here, info.st_dev, info.st_ino))
             else:
                 found.files.append(File(folder / name, here, shown("/".join(here)),
@@ -257,8 +322,8 @@ def _listed(skipped: list[str]) -> list[str]:
 # ------------------------------------------------------------------ the submission
 
 
-def load(path: Path, workdir: Path, modules: Sequence[str]) -> Loaded:
-    """Put the submission's exercise ``modules`` into ``workdir/package``; never modifies ``path``."""
+def load(path: Path, workdir: Path, exercises: Exercises) -> Loaded:
+    """Put the submission's exercise modules into ``workdir/package``; never modifies ``path``."""
     path = Path(path)
     try:
         info = os.lstat(path)
@@ -269,9 +334,10 @@ def load(path: Path, workdir: Path, modules: Sequence[str]) -> Loaded:
     package = workdir / "package"
     package.mkdir(parents=True)
     try:
-        loaded = _load_entry(path, info.st_mode, workdir, package, tuple(modules))
+        loaded = _load_entry(path, info.st_mode, workdir, package, exercises)
     except Skipped as exc:  # the entry changed between its lstat and its reading
         raise SubmissionError(str(exc)) from None
+    modules = exercises.modules
     missing = [m for m in modules if not (package / f"{m}.py").exists()]
     if len(missing) == len(modules):
         raise SubmissionError(
@@ -279,23 +345,27 @@ def load(path: Path, workdir: Path, modules: Sequence[str]) -> Loaded:
             "at the top, under assignments/, or notebooks)",
             loaded.problems,
         )
-    loaded.problems += [f"{m}.py is missing: its tasks score 0" for m in missing]
+    loaded.problems += [f"{m}.py is missing: its tasks score 0" if loaded.kind != "notebooks" else
+                        f"no notebook defines the functions of {m} ({', '.join(exercises.functions[m])}): "
+                        "its tasks score 0" for m in missing]
     return loaded
 
 
-def _load_entry(path: Path, mode: int, workdir: Path, package: Path, modules: tuple[str, ...]) -> Loaded:
+def _load_entry(path: Path, mode: int, workdir: Path, package: Path, exercises: Exercises) -> Loaded:
     """Load the submission by what ``path`` itself is (its ``lstat`` mode): a link is never followed."""
     name = shown(path.name)
     if stat.S_ISDIR(mode):
         walked = walk(path)
-        return _load_files(walked.files, _listed(walked.skipped), package, "folder", modules)
+        problems = _listed(walked.skipped) + left_out(walked.never_graded)
+        return _load_files(walked.files, problems, package, "folder", exercises)
     if stat.S_ISREG(mode) and path.suffix == ".zip":
         unpacked = workdir / "unzipped"
-        problems = _unzip(File.at(path), unpacked)
+        problems, ignored = _unzip(File.at(path), unpacked)
         walked = walk(unpacked)  # only what _unzip wrote: regular files and folders
-        return _load_files(walked.files, _listed(problems + walked.skipped), package, "zip", modules)
+        problems = _listed(problems + walked.skipped) + left_out(ignored + walked.never_graded)
+        return _load_files(walked.files, problems, package, "zip", exercises)
     if stat.S_ISREG(mode) and path.suffix == ".ipynb":
-        return _load_notebooks([File.at(path)], [], package, modules)
+        return _load_files([File.at(path)], [], package, "notebooks", exercises)
     if stat.S_ISLNK(mode):
         raise SubmissionError(f"{name} is a symbolic link: only the student's own files are graded, "
                               "not what a link points to")
@@ -304,8 +374,17 @@ def _load_entry(path: Path, mode: int, workdir: Path, package: Path, modules: tu
     raise SubmissionError(f"{name} is {_kind(mode)}, not a folder, a .zip or a .ipynb notebook")
 
 
-def _unzip(archive_file: File, out: Path) -> list[str]:
-    """Extract the zip's regular files into ``out``; returns the members skipped, with their reasons.
+def _never_graded_folder(parts: tuple[str, ...], virtualenvs: set[tuple[str, ...]]) -> str | None:
+    """The folder of a zip member's path that is never graded (``never_graded``), or None."""
+    for depth in range(1, len(parts)):
+        if never_graded(parts[depth - 1], parts[:depth] in virtualenvs):
+            return "/".join(parts[:depth]) + "/"
+    return None
+
+
+def _unzip(archive_file: File, out: Path) -> tuple[list[str], list[str]]:
+    """Extract the zip's regular files into ``out``; returns the members skipped, with their reasons,
+    and the folders never graded (``.git/``, ``.venv/``, ``__MACOSX/``: not extracted, not counted).
 
     Capped three times: the zip's own size before it is parsed, the sizes its members
     declare, and the bytes actually written (a zip may lie about its sizes).
@@ -318,10 +397,20 @@ def _unzip(archive_file: File, out: Path) -> list[str]:
     except Skipped as exc:
         raise SubmissionError(str(exc)) from None
     skipped: list[str] = []
+    ignored: dict[str, None] = {}
     written = 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir() and "__MACOSX" not in m.filename]
+            paths = {m.filename: PurePosixPath(m.filename.replace("\\", "/")).parts
+                     for m in archive.infolist()}
+            virtualenvs = {parts[:-1] for parts in paths.values() if parts and parts[-1] == "pyvenv.cfg"}
+            members = []
+            for member in archive.infolist():
+                folder = _never_graded_folder(paths[member.filename], virtualenvs)
+                if folder is not None:
+                    ignored[shown(folder)] = None
+                elif not member.is_dir():
+                    members.append(member)
             if len(members) > MAX_FILES or sum(m.file_size for m in members) > MAX_UNPACKED:
                 raise SubmissionError(f"{name} expands to more than {MAX_FILES} files or "
                                       f"{_size(MAX_UNPACKED)}")
@@ -330,7 +419,7 @@ def _unzip(archive_file: File, out: Path) -> list[str]:
                                       "without a password")
             out.mkdir()
             for member in members:
-                parts = PurePosixPath(member.filename.replace("\\", "/")).parts
+                parts = paths[member.filename]
                 why = _why_member_skipped(member, parts)
                 if why:
                     skipped.append(f"{shown(member.filename)} in {name} {why}")
@@ -353,7 +442,7 @@ def _unzip(archive_file: File, out: Path) -> list[str]:
         kind = type(exc).__qualname__
         kind = kind if type(exc).__module__ == "builtins" else f"{type(exc).__module__}.{kind}"  # zlib.error
         raise SubmissionError(f"{name} is not a readable zip file ({kind}: {exc})") from None
-    return skipped
+    return skipped, list(ignored)
 
 
 def _why_member_skipped(member: zipfile.ZipInfo, parts: tuple[str, ...]) -> str | None:
@@ -369,35 +458,69 @@ def _why_member_skipped(member: zipfile.ZipInfo, parts: tuple[str, ...]) -> str 
 
 
 def _module_folder(files: list[File], modules: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The folder holding the exercise modules: the top, assignments/, or the shallowest match."""
+    """The folder holding the exercise modules (a name's case aside): the top, assignments/, or the
+    shallowest match."""
     names = {f"{module}.py" for module in modules}
-    folders = {f.parts[:-1] for f in files if f.parts[-1] in names and len(f.parts) <= 4}
+    folders = {f.parts[:-1] for f in files if f.parts[-1].lower() in names and len(f.parts) <= 4}
     for candidate in ((), ("assignments",)):
         if candidate in folders:
             return candidate
     return min(folders, key=lambda parts: (len(parts), parts)) if folders else None
 
 
+# ------------------------------------------------------------------ where each function comes from
+
+
+@dataclass
+class _Source:
+    """A file the graded functions may come from, as a module of the package."""
+
+    module: str  # its name in the package: conv, _nb_02_convolution
+    file: str  # its path in the submission, as shown
+    defined: Definitions
+
+
 def _load_files(files: list[File], problems: list[str], package: Path, kind: str,
-                modules: tuple[str, ...]) -> Loaded:
-    """The modules of the module folder, or else the notebooks, among a walk's regular files."""
-    folder = _module_folder(files, modules)
-    if folder is None:
-        notebooks = [f for f in files if f.parts[-1].endswith(".ipynb")]
-        if notebooks:
-            loaded = _load_notebooks(notebooks, problems, package, modules)
-            loaded.kind = kind if kind == "zip" else "notebooks"
-            return loaded
+                exercises: Exercises) -> Loaded:
+    """The modules of the module folder and every notebook, among a walk's regular files, as a package."""
+    folder = _module_folder(files, exercises.modules)
+    notebooks = [f for f in files if f.parts[-1].endswith(".ipynb")]
+    if folder is None and not notebooks:
         raise SubmissionError(
-            f"no exercise module found (expected {', '.join(m + '.py' for m in modules[:2])}, ... "
+            f"no exercise module found (expected {', '.join(m + '.py' for m in exercises.modules[:2])}, ... "
             "or notebooks)"
             if files or problems
             else "the submission is empty: no .py module and no notebook",
             problems,
         )
+    code: dict[str, str] = {}
+    modules = _copy_modules(files, folder, package, exercises, problems, code) if folder is not None else {}
+    read = _write_notebooks(notebooks, package, problems, needed=folder is None, code=code)
+    if folder is None and kind == "folder":
+        kind = "notebooks"
+    loaded = Loaded(package, kind, problems, code=code)
+    _choose(modules, read, package, exercises, loaded)
+    return loaded
+
+
+def _copy_modules(files: list[File], folder: tuple[str, ...], package: Path, exercises: Exercises,
+                  problems: list[str], code: dict[str, str]) -> dict[str, _Source]:
+    """Copy the module folder's .py files into the package (and their text into ``code``); returns the
+    exercise modules found.
+
+    A module whose name differs from an exercise's only in case (``Conv.py``) is taken under the
+    exercise's name, with a note.
+    """
+    by_lower = {module.lower(): module for module in exercises.modules}
+    found: dict[str, _Source] = {}
     copied = 0
-    for file in files:
+    for file in sorted(files, key=lambda f: f.parts[-1] not in by_lower.values()):  # exact names first
         if file.parts[:-1] != folder or not file.parts[-1].endswith(".py") or file.parts[-1] == "__init__.py":
+            continue
+        stem = file.parts[-1][:-3]
+        module = by_lower.get(stem.lower(), stem)
+        if module in found:  # conv.py and Conv.py both: the exact name wins
+            problems.append(f"{file.name} was not read: {found[module].file} is {module}.py")
             continue
         try:
             if copied + file.size > MAX_SOURCE:
@@ -408,168 +531,130 @@ def _load_files(files: list[File], problems: list[str], package: Path, kind: str
             problems.append(str(exc))
             continue
         copied += len(source)
-        (package / file.parts[-1]).write_bytes(source)
-    return Loaded(package, kind, problems)
-
-
-# ------------------------------------------------------------------ notebooks
-
-
-def _code_cells(file: File) -> list[object]:
-    """The sources of a notebook's code cells, in order; raises Skipped saying why it cannot be read."""
-    data = file.read(MAX_NOTEBOOK)
-    try:
-        notebook = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise Skipped(f"{file.name} is not a valid notebook (not UTF-8 text): it was skipped") from None
-    except json.JSONDecodeError as exc:
-        raise Skipped(f"{file.name} is not a valid notebook (JSONDecodeError: {exc}): skipped") from None
-    except (RecursionError, MemoryError):
-        raise Skipped(f"{file.name} is not a valid notebook (its JSON is nested too deeply): "
-                      "it was skipped") from None
-    cells = notebook.get("cells") if isinstance(notebook, dict) else None
-    if not isinstance(cells, list):
-        raise Skipped(f"{file.name} is not a valid notebook (it has no list of cells): it was skipped")
-    return [c.get("source") for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
-
-
-def _cell_text(source: object) -> str:
-    """A cell's source: a string, or a list of strings (nbformat's two forms); else ValueError."""
-    if isinstance(source, str):
-        return source
-    if isinstance(source, list) and all(isinstance(line, str) for line in source):
-        return "".join(source)
-    raise ValueError("its source is not text")
-
-
-def _without_magics(source: str) -> str:
-    """IPython-only lines (%magic, !shell, help?) are not Python: blank them, keep line numbers."""
-    return "\n".join(
-        "" if line.lstrip().startswith(("%", "!")) or line.rstrip().endswith("?") else line
-        for line in source.splitlines()
-    )
-
-
-def _keep(node: ast.stmt, not_imported: frozenset[str]) -> bool:
-    """Definitions stay; exploration (calls, prints, plots, loops) does not run at grading."""
-    if isinstance(node, ast.FunctionDef | ast.ClassDef):
-        return True
-    if isinstance(node, ast.Import):
-        return not any(a.name.split(".")[0] in not_imported for a in node.names)
-    if isinstance(node, ast.ImportFrom):
-        return node.level == 0 and (node.module or "").split(".")[0] not in not_imported
-    if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if not all(isinstance(target, ast.Name) for target in targets):
-            return False  # a constant is a name; `dh[:, -1] = 1` changes an array that was not kept
-        try:
-            ast.literal_eval(node.value)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            return False
-        return True
-    return False
-
-
-def _needed(node: ast.Import | ast.ImportFrom, used: set[str]) -> bool:
-    """Whether a kept definition uses a name this import binds (a star import might)."""
-    return any(a.name == "*" or (a.asname or a.name.split(".")[0]) in used for a in node.names)
-
-
-def statement_text(lines: list[str], node: ast.stmt) -> str:
-    """A top-level statement as it was written, from the ``lines`` of the source ast parsed.
-
-    A definition owns its lines, its decorators' included (no statement can share
-    them); a simple statement may share its line (``import numpy as np; x = 1``),
-    so it is cut at its columns, which ast counts in UTF-8 bytes.
-    """
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        return "\n".join(lines[first - 1:node.end_lineno])
-    span = lines[node.lineno - 1:node.end_lineno]
-    span[-1] = span[-1].encode()[:node.end_col_offset].decode()
-    span[0] = span[0].encode()[node.col_offset:].decode()
-    return "\n".join(span)
-
-
-def _definitions(file: File, problems: list[str], not_imported: frozenset[str]
-                 ) -> list[tuple[str, ast.stmt, str]]:
-    """The kept statements of one notebook's code cells: the cell each comes from, it, and its text."""
-    found = []
-    for number, source in enumerate(_code_cells(file), 1):
-        where = f"{file.name}, code cell {number}"
-        try:
-            text = _without_magics(_cell_text(source))  # its lines end with "\n" alone
-            tree = ast.parse(text)
-        except SyntaxError as exc:
-            problems.append(f"{where}: syntax error on line {exc.lineno} ({exc.msg}); that cell was skipped")
-            continue
-        except (RecursionError, MemoryError):
-            problems.append(f"{where}: nested too deeply for Python to read (a very long expression?); "
-                            "that cell was skipped")
-            continue
-        except ValueError as exc:  # a null byte, or a source that is not text
-            problems.append(f"{where}: {exc}; that cell was skipped")
-            continue
-        lines = text.split("\n")
-        found += [(where, node, statement_text(lines, node))
-                  for node in tree.body if _keep(node, not_imported)]
+        (package / f"{module}.py").write_bytes(source)
+        code[file.name] = source.decode("utf-8-sig", "replace")
+        if module in exercises.functions:
+            if module != stem:
+                problems.append(f"{file.name} was taken as {module}.py (the names differ only in case)")
+            found[module] = _Source(module, file.name, definitions([source.decode("utf-8-sig", "replace")]))
     return found
 
 
-def notebook_module(paths: Sequence[Path | File], modules: Sequence[str]) -> tuple[str, list[str]]:
-    """The definitions of the notebooks' code cells as the source of one module, and the problems met.
+def _identifier(stem: str, taken: set[str]) -> str:
+    """A module name of the package for a notebook: ``_nb_`` and its name, unique."""
+    base = "_nb_" + re.sub(r"\W", "_", stem)
+    base = base if base.isidentifier() else f"_nb_{len(taken)}"
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base}_{number}"
+    taken.add(name)
+    return name
 
-    Later definitions of a name win, as when a student runs the notebooks' cells in order. An
-    import that no definition uses (``matplotlib.pyplot`` for exploring) is left out: the sandbox
-    imports the module for every case, and a plotting library costs a third of a second each time.
-    A notebook that cannot be read is skipped with its reason; when none can be, SubmissionError.
-    Imports of the exercise ``modules`` (one notebook's functions used in another) are left out too.
+
+NOTEBOOK_MODULE = '''# {file!r}, run as Jupyter's "Run All" runs it (written by autograder.submission).
+from . import _runtime
+
+_runtime.run_notebook(globals(), {file!r}, {cells}, {siblings!r})
+'''
+
+
+def _write_notebooks(files: list[File], package: Path, problems: list[str], needed: bool,
+                     code: dict[str, str]) -> list[_Source]:
+    """Each readable notebook as a module of the package that runs its cells (``notebook_runtime``),
+    and its cells' Python into ``code``.
+
+    ``needed``: the submission has nothing else; if no notebook can be read, SubmissionError.
     """
-    not_imported = GRADER_IMPORTS | set(modules)
-    problems: list[str] = []
-    found: list[tuple[str, ast.stmt, str]] = []
-    budget, readable = MAX_NOTEBOOKS, 0
-    for item in paths:
+    found: list[tuple[File, list[tuple[int, str]]]] = []
+    unread: list[str] = []
+    budget = MAX_NOTEBOOKS
+    for file in files:
         try:
-            file = item if isinstance(item, File) else File.at(Path(item))
             if file.size > budget:
                 raise Skipped(f"{file.name} was not read: the submission's notebooks pass "
                               f"{_size(MAX_NOTEBOOKS)} in all")
-            found += _definitions(file, problems, not_imported)
-        except Skipped as exc:
-            problems.append(str(exc))
+            notebook = read_notebook(file.read(MAX_NOTEBOOK), file.name)
+        except (Skipped, NotANotebook) as exc:
+            unread.append(str(exc))
             continue
         budget -= file.size
-        readable += 1
-    if not readable:
-        if len(problems) == 1:
-            raise SubmissionError(problems[0])
-        raise SubmissionError("no notebook could be read", problems)
-    used = {
-        name.id
-        for _, node, _ in found
-        if not isinstance(node, ast.Import | ast.ImportFrom)
-        for name in ast.walk(node)
-        if isinstance(name, ast.Name)
-    }
-    kept = []
-    for where, node, code in found:
-        if isinstance(node, ast.Import | ast.ImportFrom) and not _needed(node, used):
+        unread += notebook.problems
+        found.append((file, notebook.cells))
+    if needed and not found:
+        if len(unread) == 1 and not problems:
+            raise SubmissionError(unread[0])
+        reason = unread[0] if len(unread) == 1 else "no notebook could be read"
+        raise SubmissionError(reason, problems + unread)
+    problems += unread
+    taken: set[str] = set()
+    names = {file.name: _identifier(PurePosixPath(file.name).stem, taken) for file, _ in found}
+    sources = []
+    for file, cells in found:
+        listed = "[\n" + "".join(f"    ({number}, {source!r}),\n" for number, source in cells) + "]"
+        text = NOTEBOOK_MODULE.format(file=file.name, cells=listed, siblings=names)
+        (package / f"{names[file.name]}.py").write_text(text, encoding="utf-8")
+        code[file.name] = "\n\n".join(source for _, source in cells)
+        sources.append(_Source(names[file.name], file.name, definitions(source for _, source in cells)))
+    return sources
+
+
+def _named_for(source: _Source, module: str, exercises: Exercises) -> bool:
+    """Whether a notebook is the one named for ``module`` (``02_convolution.ipynb``, its Colab copy
+    ``Copy of 02_convolution.ipynb``, or ``conv.ipynb``)."""
+    stem = PurePosixPath(source.file).stem
+    lecture = exercises.notebooks.get(module)
+    return stem == module or bool(lecture) and lecture in stem
+
+
+ASSEMBLED_MODULE = '''# {module}, as graded: each function from the file where the student wrote it
+# (written by autograder.submission).
+from . import _runtime
+
+_runtime.assemble(globals(), {functions}, {files!r}, rest={rest!r})
+'''
+
+
+def _choose(modules: dict[str, _Source], notebooks: list[_Source], package: Path, exercises: Exercises,
+            loaded: Loaded) -> None:
+    """For each exercise module, where each of its functions comes from; the package's module for it.
+
+    A function's sources, best first: the files where it is filled in, then those where it is
+    an untouched stub, then those whose definitions only running can tell (a star import). In
+    each group the module comes first, then the notebook named for it, then the other notebooks
+    in path order.
+    """
+    used: set[str] = set()
+    for module, functions in exercises.functions.items():
+        own = modules.get(module)
+        named = sorted(notebooks, key=lambda source: not _named_for(source, module, exercises))
+        candidates = ([own] if own else []) + named
+        chosen = {function: [s for filled in (True, False) for s in candidates
+                             if s.defined.filled.get(function) is filled]
+                  + [s for s in candidates if function not in s.defined.filled and s.defined.opaque]
+                  for function in functions}
+        if own and all(not sources or sources[0] is own for sources in chosen.values()):
+            loaded.sources[module] = own.file  # the student's own file, as it is
+            used.add(own.module)
             continue
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            # An import that fails (a library missing on the grader) must not hide the functions.
-            code = f"try:\n    {code}\nexcept ImportError:\n    pass"
-        kept.append(f"# {where}\n{code}")
-    return "import numpy as np\n\n" + "\n\n".join(kept) + "\n", problems
-
-
-def _load_notebooks(notebooks: list[File], problems: list[str], package: Path,
-                    modules: tuple[str, ...]) -> Loaded:
-    try:
-        source, found = notebook_module(notebooks, modules)
-    except SubmissionError as exc:  # no notebook readable: say so, with what the walk skipped
-        raise SubmissionError(str(exc), problems + exc.problems) from None
-    (package / "_notebook.py").write_text(source)
-    for module in modules:
-        (package / f"{module}.py").write_text("from ._notebook import *  # noqa: F403\n")
-    return Loaded(package, "notebooks", problems + found)
+        if not any(chosen.values()):
+            continue  # no file defines any of its functions: the module is missing
+        if own:  # the student's module stays, under another name, for the functions it gives
+            os.replace(package / f"{module}.py", package / f"_py_{module}.py")
+            own.module = f"_py_{module}"
+        firsts = [sources[0].file for sources in chosen.values() if sources]
+        main = max(firsts, key=firsts.count)
+        loaded.sources[module] = main
+        loaded.sources.update({f"{module}.{function}": sources[0].file for function, sources in chosen.items()
+                               if sources and sources[0].file != main})
+        used.update(sources[0].module for sources in chosen.values() if sources)
+        listed = "{\n" + "".join(f"    {function!r}: {[s.module for s in sources]!r},\n"
+                                 for function, sources in chosen.items()) + "}"
+        files = {s.module: s.file for s in candidates}
+        rest = own.module if own and any(sources[:1] == [own] for sources in chosen.values()) else None
+        text = ASSEMBLED_MODULE.format(module=module, functions=listed, files=files, rest=rest)
+        (package / f"{module}.py").write_text(text, encoding="utf-8")
+    for source in notebooks:
+        if source.module not in used:
+            loaded.problems.append(f"{source.file} was read, but no graded function was taken from it "
+                                   "(each was found filled in elsewhere, or it defines none)")

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.similarity import statement_text
 from autograder.stubs import BEGIN, END
-from autograder.submission import statement_text
 from tests.week4 import WEEK4
 from tests.week5 import WEEK5
 

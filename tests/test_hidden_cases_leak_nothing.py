@@ -190,3 +190,35 @@ def test_a_worker_that_ran_a_hidden_case_shows_nothing_to_a_later_public_case(tm
     for case in hidden:
         args = case.inputs
         assert f"kept-{args['f']}-{args['c']}-{args['k']}" not in public_output
+
+
+# A hidden case ends its worker; the next worker, forked by the child, looks up its own stack for the
+# request the child was serving when it forked it, and a public case prints what it finds.
+FORKED_WITH_THE_REQUEST = {
+    "conv_param_count": '''def conv_param_count(f, c, k, bias=True):
+    import os
+    if (f, c, k) != (5, 3, 10):  # not the public case: end the worker in the middle of the call
+        os._exit(3)
+    return f * f * c * k + (k if bias else 0)''',
+    "conv_output_size": '''def conv_output_size(n, f, pad=0, stride=1):
+    import json, sys
+    frame = sys._getframe()
+    while frame is not None:
+        if "header" in frame.f_locals:
+            print("FOUND", json.dumps(frame.f_locals["header"])[:3000], frame.f_locals.get("buffers"))
+        frame = frame.f_back
+    if stride < 1 or pad < 0 or f < 1 or f > n + 2 * pad or (n + 2 * pad - f) % stride:
+        raise ValueError(f"no output size for n={n}, f={f}, pad={pad}, stride={stride}")
+    return (n + 2 * pad - f) // stride + 1''',
+}
+
+
+def test_a_worker_forked_after_a_hidden_case_holds_nothing_of_its_request(tmp_path):
+    from autograder.grade import grade_submission
+
+    student = write_submission(tmp_path / "forked")
+    (student / "conv.py").write_text(_splice(reference_source("conv"), FORKED_WITH_THE_REQUEST))
+    result = grade_submission(student)
+    public_output = "".join(case.output for task in result.tasks for case in task.cases if case.public)
+    assert "FOUND" in public_output or "conv_forward" not in public_output  # the walk ran, and printed
+    assert '"call"' not in public_output and "conv_param_count" not in public_output, public_output[:500]

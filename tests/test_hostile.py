@@ -247,3 +247,54 @@ def _run_as_nobody(top: Path, python: str, site: Path) -> None:
     summary = (run.stdout + run.stderr)[-3000:]
     assert run.returncode == 0, summary
     assert re.search(r"\d+ passed", summary) and "failed" not in summary, summary
+
+
+# --- a notebook's top level runs: it costs its notebook's time, and opens no hole ---------------------
+
+NOTEBOOK_ATTACKS = {  # a cell put before the notebook's definitions
+    "loops_for_ever": "while True:\n    try:\n        pass\n"
+                      "    except BaseException:  # even the grader's stop\n        pass",
+    "forks": "import os\nos.fork()\nprint('both processes went on')",
+    "exits": "import sys\nsys.exit(0)",
+    "prints_a_hidden_looking_value": "print('@MARKER@', __import__('gc').get_objects()[:50])",
+}
+
+
+@pytest.mark.parametrize("attack", list(NOTEBOOK_ATTACKS))
+def test_a_notebooks_top_level_costs_its_notebook_and_nothing_else(attack, tmp_path, sandbox_tmp):
+    """The attack runs in 01's top level, before its definitions: Run All goes on, so 01's later cells
+    still define their functions (an endless cell is stopped at the notebook's share of the import's
+    limit); 05 is untouched; nothing is left running; what it printed shows with a public case only."""
+    import nbformat
+    from nbformat.v4 import new_code_cell
+
+    from autograder.notebooks import build_notebooks, solved
+
+    marker = f"HOSTILE-{uuid.uuid4().hex}"
+    notebooks = {name: solved(nb) for name, nb in build_notebooks(release=False).items()
+                 if name in ("01_computational_graph.ipynb", "05_lstm.ipynb")}
+    cells = notebooks["01_computational_graph.ipynb"].cells
+    cells.insert(2, new_code_cell(NOTEBOOK_ATTACKS[attack].replace("@MARKER@", marker)))
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name, nb in notebooks.items():
+        nbformat.write(nb, folder / name)
+    plan = [(task, cases) for task, cases in hidden_plan() if task.module == "basics"
+            or task.name == "lstm.lstm_step_forward"]
+
+    result = grade_submission(folder, isolated=True, limits=LIMITS, plan=plan)
+
+    lost = {t.name: next(c.message for c in t.cases if not c.passed) for t in result.tasks
+            if t.score < t.max_score}
+    assert not lost, lost
+    assert live_leftovers(result, str(sandbox_tmp)) == [], f"{attack} left processes"
+    assert list(sandbox_tmp.iterdir()) == [], "the sandbox's folders must be removed"
+    if attack == "loops_for_ever":
+        assert any(p.startswith("01_computational_graph.ipynb, code cell 2, line ") and
+                   "CellTimeout: the notebook's time ran out in this cell" in p for p in result.problems)
+        assert result.elapsed_seconds < 60
+    if attack == "exits":
+        assert any("code cell 2, line 2: SystemExit: 0" in p for p in result.problems), result.problems
+    shown = [case for task in result.tasks for case in task.cases if marker in case.output]
+    assert all(case.public for case in shown), "a hidden case showed what the top level printed"
+    assert marker not in str(result.problems)

@@ -33,7 +33,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from autograder import batch, cli, grade, submission
 from autograder.grade import grade_submission
 from tests.bugcorpus import reference_source, write_submission
-from tests.week4 import MODULES, SOLUTIONS, TOTAL_POINTS
+from tests.week4 import EXERCISES, MODULES, SOLUTIONS, TOTAL_POINTS
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_ROOT = os.geteuid() == 0
@@ -43,7 +43,7 @@ DEPTH = 1100
 
 
 def load(folder: Path, tmp_path: Path) -> submission.Loaded:
-    return submission.load(folder, tmp_path / "work", MODULES)
+    return submission.load(folder, tmp_path / "work", EXERCISES)
 
 
 def load_error(path: Path, tmp_path: Path) -> submission.SubmissionError:
@@ -193,9 +193,9 @@ def test_files_over_their_size_cap_are_skipped_and_named(tmp_path):
     nbformat.write(new_notebook(cells=[new_code_cell(reference_source("basics"))]), notebooks / "a.ipynb")
     (notebooks / "b.ipynb").touch()
     os.truncate(notebooks / "b.ipynb", submission.MAX_NOTEBOOK + 1)  # sparse: costs no disk
-    loaded = submission.load(notebooks, tmp_path / "work2", MODULES)
+    loaded = submission.load(notebooks, tmp_path / "work2", EXERCISES)
     assert any(p.startswith("b.ipynb is 20.0 MB, over the 20.0 MB limit") for p in loaded.problems)
-    assert "def mse_loss" in (loaded.package_dir / "_notebook.py").read_text()
+    assert "def mse_loss" in (loaded.package_dir / "_nb_a.py").read_text()
 
     (tmp_path / "huge.zip").touch()
     os.truncate(tmp_path / "huge.zip", submission.MAX_ZIP + 1)  # sparse: costs no disk
@@ -318,7 +318,7 @@ def test_a_cell_with_a_3000_term_sum_costs_only_that_cell(tmp_path):
     loaded = load(tmp_path / "nb.ipynb", tmp_path)
     assert "nb.ipynb, code cell 2: nested too deeply for Python to read (a very long expression?); " \
            "that cell was skipped" in loaded.problems
-    module = (loaded.package_dir / "_notebook.py").read_text()
+    module = (loaded.package_dir / "_nb_nb.py").read_text()
     assert "def mse_loss" in module and "def huge" not in module
 
 
@@ -326,7 +326,8 @@ def test_cells_of_odd_structure_are_skipped_with_their_reason(tmp_path):
     cells = ["a string, not a cell", {"cell_type": "code", "source": 42},
              {"cell_type": "code", "source": ["x = 1\n", 2]},
              {"cell_type": "code", "source": "def f():\n    pass\n"},
-             {"cell_type": "code", "source": "def g():\n    pass\0"}]
+             {"cell_type": "code", "source": "def g():\n    pass\0"},
+             {"cell_type": "code", "source": reference_source("basics")}]
     path = _write_notebook(tmp_path / "odd.ipynb", json.dumps({"cells": cells}))
     loaded = load(path, tmp_path)
     problems = [p for p in loaded.problems if p.startswith("odd.ipynb")]
@@ -334,7 +335,7 @@ def test_cells_of_odd_structure_are_skipped_with_their_reason(tmp_path):
                             "odd.ipynb, code cell 2: its source is not text; that cell was skipped"]
     assert len(problems) == 3 and problems[2].startswith("odd.ipynb, code cell 4: ")
     assert "null bytes" in problems[2]
-    assert "def f" in (loaded.package_dir / "_notebook.py").read_text()
+    assert "def f" in (loaded.package_dir / "_nb_odd.py").read_text()
     for number, top in enumerate(("[]", '{"cells": {"a": 1}}', "null")):
         error = load_error(_write_notebook(tmp_path / "top.ipynb", top), tmp_path / str(number))
         assert str(error) == "top.ipynb is not a valid notebook (it has no list of cells): it was skipped"

@@ -230,8 +230,9 @@ def test_export_writes_each_students_code_and_the_given_code(compared, tmp_path,
     assert cli.main(["export-similarity", str(out), str(tmp_path / "export")]) == 0
     students = tmp_path / "export" / "students"
     assert (students / "ref" / "conv.py").read_text() == (CORPUS / "class" / "ref" / "conv.py").read_text()
-    assert sorted(p.name for p in (students / "loops_notebook").iterdir()) == [similarity.NOTEBOOK_FILE]
-    assert "def conv_forward" in (students / "loops_notebook" / similarity.NOTEBOOK_FILE).read_text()
+    notebooks = sorted(p.stem + ".py" for p in (CORPUS / "class" / "loops_notebook").glob("*.ipynb"))
+    assert sorted(p.name for p in (students / "loops_notebook").iterdir()) == notebooks
+    assert "def conv_forward" in (students / "loops_notebook" / "conv.py").read_text()
     assert (tmp_path / "export" / "given" / "conv.py").is_file()
     assert not (students / "broken").exists()
     printed = capsys.readouterr().out
