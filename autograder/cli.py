@@ -113,6 +113,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "prairielearn": _delegate("prairielearn"),
     "coursera": _delegate("coursera"),
     "export-similarity": _delegate("similarity"),
+    "merge": _delegate("shards"),
 }
 
 
@@ -195,6 +196,13 @@ def parser() -> argparse.ArgumentParser:
         help="seconds one submission may take before it gets a grader-error row "
         "(default: its cases' time budget plus a margin, 380)",
     )
+    batch.add_argument(
+        "--shard", metavar="i/N", help="grade only slice i of N of the class (by a hash of the student id); "
+        "index/N: i is $JOB_COMPLETION_INDEX + 1 (a Kubernetes Indexed Job); `autograder merge` joins them",
+    )
+    merge = command("merge", help="TAs: build the class's gradebook, report and LMS files from shards' OUTs")
+    merge.add_argument("out", help="the folder to write (new, or a previous merge's)")
+    merge.add_argument("shards", nargs="+", metavar="OUT_i", help="each shard's --out folder")
     export = command(
         "export-similarity",
         help="TAs: write each student's code as plain files (DIR/students/<id>/*.py; the given code in "
