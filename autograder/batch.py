@@ -82,7 +82,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import late, lms
+from . import late, lms, shards
 from .assignment import Assignment, current, grader_hash, use
 from .atomic import write_atomic
 from .cleanup import LockedFolder
@@ -98,6 +98,7 @@ from .report import (
     gradescope_results,
     score_text,
 )
+from .shards import Shard
 from .spec import Variant
 from .submission import File, Skipped, shown, walk
 
@@ -465,6 +466,9 @@ def grade_in_parallel(
 
     # The workers' temp folder, locked while the batch runs: making it removes what killed batches left.
     with LockedFolder(SCRATCH_PREFIX) as scratch:
+        # Searchable by all, listable by none: under the own-uid sandbox (root, no bubblewrap: a pod
+        # or Gradescope) the student's uid must reach its sandbox's folder inside.
+        scratch.chmod(0o711)
         try:
             while pending or running:
                 if executor is None:
@@ -621,6 +625,7 @@ class LmsClass:
     kind: str  # lms.CANVAS or lms.MOODLE
     roster: lms.Roster | None = None
     column: str | None = None  # Canvas: the assignment column of lms_import.csv (``--lms-column``)
+    roster_file: Path | None = None  # the roster's CSV: a copy goes beside the gradebook, for ``merge``
 
 
 def _plain_entries(src: Path, out: Path, policy: late.Policy | None, summary: Summary) -> dict[str, Entry]:
@@ -705,11 +710,13 @@ def run_batch(
     only: list[str] | None = None,
     assignment: Assignment | None = None,
     secret: str | None = None,
+    shard: Shard | None = None,
 ) -> Summary:
     """Grade every submission in ``src`` (a folder, or an LMS's download) into ``out``; see the module.
 
     ``assignment``: the one to grade (default: ``assignment.current()``); the workers grade it too.
     ``secret``: each student gets hidden cases of their own (``inputs.Variant``); it is never written.
+    ``shard``: grade only the students of this slice of the class (``shards``).
     """
     if assignment is not None:
         use(assignment.folder)
@@ -721,6 +728,10 @@ def run_batch(
         else:
             entries = _plain_entries(src, out, policy, summary)
         roster_ids = course.roster.ids if course and course.roster else []
+        shards.write_settings(out, shard, [*entries, *roster_ids], course)
+        if shard:
+            entries = {student: entry for student, entry in entries.items() if shard.holds(student)}
+            roster_ids = [student for student in roster_ids if shard.holds(student)]
         missing = [s for s in only or [] if s not in entries and s not in roster_ids]
         if missing:
             raise UsageError(f"--only: no submission and no roster student with the id {', '.join(missing)}")
@@ -777,7 +788,7 @@ def run_batch(
         if not summary.interrupted:  # here, while an LMS download is still unpacked: the code is read from it
             summary.similarity = compare_class(out, {student: e.path for student, e in entries.items()})
     for student, row in (course.roster.by_id() if roster_ids else {}).items():
-        if student not in entries and (not only or student in only):
+        if student in roster_ids and student not in entries and (not only or student in only):
             name = row.get(_NAME_COLUMN[course.kind], "")
             record_not_submitted(out, student, {"lms": course.kind, "name": name})
             summary.record(student, NOT_SUBMITTED)
@@ -841,9 +852,11 @@ def command(args: argparse.Namespace) -> int:
         (out / "students").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create {out}: {exc.strerror}") from None
-    course = LmsClass(args.lms, roster, args.lms_column) if args.lms else None
+    course = LmsClass(args.lms, roster, args.lms_column, Path(args.roster) if args.roster else None) \
+        if args.lms else None
+    shard = shards.parse(args.shard) if args.shard else None
     summary = run_batch(src, out, args.jobs, args.force, timeout=args.timeout, course=course,
-                        policy=policy, only=args.only, secret=secret_of(args))
+                        policy=policy, only=args.only, secret=secret_of(args), shard=shard)
     Console().print(class_table(load_results(out)))
     print(describe(summary, args.jobs))
     return 130 if summary.interrupted else 0

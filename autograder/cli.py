@@ -114,7 +114,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "nbgrader": _delegate("nbgrader_course"),
     "nbgrader-autograde": _delegate("nbgrader_autograde"),
     "gradescope": _delegate("gradescope"),
+    "prairielearn": _delegate("prairielearn"),
+    "coursera": _delegate("coursera"),
     "export-similarity": _delegate("similarity"),
+    "merge": _delegate("shards"),
 }
 
 
@@ -199,6 +202,13 @@ def parser() -> argparse.ArgumentParser:
         help="seconds one submission may take before it gets a grader-error row "
         "(default: its cases' time budget plus a margin, 380)",
     )
+    batch.add_argument(
+        "--shard", metavar="i/N", help="grade only slice i of N of the class (by a hash of the student id); "
+        "index/N: i is $JOB_COMPLETION_INDEX + 1 (a Kubernetes Indexed Job); `autograder merge` joins them",
+    )
+    merge = command("merge", help="TAs: build the class's gradebook, report and LMS files from shards' OUTs")
+    merge.add_argument("out", help="the folder to write (new, or a previous merge's)")
+    merge.add_argument("shards", nargs="+", metavar="OUT_i", help="each shard's --out folder")
     export = command(
         "export-similarity",
         help="TAs: write each student's code as plain files (DIR/students/<id>/*.py; the given code in "
@@ -230,6 +240,15 @@ def parser() -> argparse.ArgumentParser:
         default="after_published",
         help="when students see the results of hidden cases (default after_published); public ones: at once",
     )
+    prairielearn = command("prairielearn", help="instructors: write a PrairieLearn external grader "
+                           "(Dockerfile, entry point, the grader)")
+    prairielearn.add_argument("out", help="the folder to write (new or empty)")
+    coursera = command("coursera", help="instructors: write a Coursera custom grader (a zip, its Dockerfile "
+                       "at the root)")
+    coursera.add_argument("out", help="the .zip to write")
+    coursera.add_argument("--part", action="append", metavar="PARTID=MODULE",
+                          help="the Coursera part PARTID grades only MODULE's tasks (repeat for each part; "
+                          "default: every part grades the whole assignment)")
     return top
 
 

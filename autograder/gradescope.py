@@ -32,32 +32,22 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import time
-import traceback
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-# Only the standard library at the top: in Gradescope, `main` must be running (and writing
-# results.json) before anything that could fail to import is imported.
-from .stubs import ROOT
+# Only the standard library at the top (platforms' too): in Gradescope, `main` must be running (and
+# writing results.json) before anything that could fail to import is imported.
+from . import platforms
 
 if TYPE_CHECKING:
     from .assignment import Assignment
     from .grade import GradeResult
-    from .isolation import Limits
 
-PACKAGE = Path(__file__).resolve().parent
-BUNDLED = "assignment"  # the bundle's folder holding the assignment and its reference
-SETTINGS = "settings.json"  # in the bundle: the choices made when it was built
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's, most hidden first
 HIDDEN_VISIBILITY = "after_published"
-# All that the grader imports beyond the standard library (IPython reads notebooks' cells), and what a
-# student's code may import in the sandbox (isolation.STUDENT_PACKAGES).
-GRADING_REQUIREMENTS = ("numpy", "rich", "ipython", "scipy", "matplotlib")
 DEFAULT_ROOT = "/autograder"
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -80,52 +70,11 @@ fi
 /autograder/venv/bin/pip install --no-cache-dir --requirement /autograder/source/requirements.txt
 """
 
-RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this from /autograder for every submission (gradescope/autograder_samples,
-# docs/specs.md). The grader (python -m autograder.gradescope) writes results/results.json
-# itself, a score of 0 with the reason when grading fails; the fallback below covers a grader
-# that cannot even start, so that Gradescope always gets a result.
-# AUTOGRADER_ROOT moves the /autograder tree and AUTOGRADER_PYTHON picks the interpreter:
-# the tests run this script in a temporary folder with the test suite's own virtualenv.
-root="${AUTOGRADER_ROOT:-/autograder}"
-python="${AUTOGRADER_PYTHON:-/autograder/venv/bin/python}"
-results="$root/results/results.json"
-rm -f "$results"
-(cd "$root/source" && AUTOGRADER_ROOT="$root" exec "$python" -m autograder.gradescope)
-status=$?
-if [ ! -s "$results" ]; then
-    mkdir -p "$root/results"
-    printf '{"score": 0, "output": "%s (exit status %s). %s", "tests": []}\\n' \\
-        "The autograder could not start" "$status" \\
-        "Your submission was not graded: please tell your instructor." > "$results"
-fi
-exit 0
-"""
-
-EXECUTABLE = 0o755
-REGULAR = 0o644
-
-
-def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = REGULAR) -> None:
-    # zipfile keeps Unix permissions in the high 16 bits of external_attr; Gradescope needs
-    # run_autograder executable, and unzip restores the mode from there.
-    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
-    info.external_attr = (0o100000 | mode) << 16
-    info.compress_type = zipfile.ZIP_DEFLATED
-    archive.writestr(info, data)
-
-
-def _assignment_files(assignment: Assignment) -> tuple[list[tuple[str, bytes]], str]:
-    """The assignment's folder and its reference, where they lie to each other, under ``assignment/``.
-
-    Returns the files (their names in the bundle, their bytes) and the assignment folder's name there.
-    """
-    base = Path(os.path.commonpath([assignment.folder, assignment.reference]))
-    files = [(f"{BUNDLED}/{path.relative_to(base).as_posix()}", path.read_bytes())
-             for folder in (assignment.folder, assignment.reference)
-             for path in sorted(folder.rglob("*"))
-             if path.is_file() and path.suffix in (".py", ".toml", ".md") and "__pycache__" not in path.parts]
-    return sorted(set(files)), f"{BUNDLED}/{assignment.folder.relative_to(base).as_posix()}"
+RUN_AUTOGRADER = platforms.run_script(
+    "Gradescope runs this from /autograder for every submission (gradescope/autograder_samples,\n"
+    "docs/specs.md) and reads results/results.json.",
+    "gradescope", DEFAULT_ROOT, '"$root/source"', "results/results.json",
+    '{"score": 0, "output": "%s %s", "tests": []}', python="/autograder/venv/bin/python")
 
 
 def build(out: Path, hidden_visibility: str = HIDDEN_VISIBILITY, assignment: Assignment | None = None
@@ -134,32 +83,13 @@ def build(out: Path, hidden_visibility: str = HIDDEN_VISIBILITY, assignment: Ass
 
     ``hidden_visibility``: when Gradescope shows students the tests of hidden cases (VISIBILITIES).
     """
-    from .assignment import current
-    from .release import pinned_requirements
-
-    assignment = assignment or current()
-    content, folder = _assignment_files(assignment)
-
     if hidden_visibility not in VISIBILITIES:
         raise ValueError(f"hidden_visibility must be one of {', '.join(VISIBILITIES)}, "
                          f"not {hidden_visibility!r}")
-    settings = {"hidden_visibility": hidden_visibility, "assignment": folder}
-    files: list[tuple[str, bytes, int]] = [
-        ("setup.sh", SETUP_SH.encode(), EXECUTABLE),
-        ("run_autograder", RUN_AUTOGRADER.encode(), EXECUTABLE),
-        ("requirements.txt", pinned_requirements(GRADING_REQUIREMENTS).encode(), REGULAR),
-        (SETTINGS, (json.dumps(settings, indent=1) + "\n").encode(), REGULAR),
-    ]
-    # The whole package: grading reaches modules by file as well as by import (the sandbox
-    # copies child.py, protocol.py and limits.py into the child's folder).
-    for path in sorted(PACKAGE.glob("*.py")):
-        files.append((path.relative_to(ROOT).as_posix(), path.read_bytes(), REGULAR))
-    files += [(name, data, REGULAR) for name, data in content]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data, mode in files:
-            _add(archive, name, data, mode)
-    return [name for name, _, _ in files]
+    files = [("setup.sh", SETUP_SH.encode(), platforms.EXECUTABLE),
+             ("run_autograder", RUN_AUTOGRADER.encode(), platforms.EXECUTABLE)]
+    return platforms.write_zip(out, files + platforms.grader_files({"hidden_visibility": hidden_visibility},
+                                                                   assignment))
 
 
 def command(args: argparse.Namespace) -> int:
@@ -180,46 +110,12 @@ def command(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- inside Gradescope
 
 
-def protect(source: Path) -> None:
-    """Take every permission of group and others on the bundle: hidden cases and reference included.
-
-    Root (the grader) still reads it; the unprivileged user that runs student code does not.
-    """
-    # Python would otherwise write the reference's bytecode into source/ later, readable by all.
-    sys.dont_write_bytecode = True
-    for path in [source, *source.rglob("*")]:
-        if not path.is_symlink():
-            path.chmod(path.stat().st_mode & 0o700)
-
-
-def submission_path(folder: Path) -> Path:
-    """What to grade in Gradescope's submission folder.
-
-    Gradescope stores the uploaded files as they are: modules, notebooks, or a single
-    zip that the student made. ``submission.load`` reads folders and notebooks; a lone
-    zip is graded as the zip.
-    """
-    entries = [p for p in folder.iterdir() if not p.name.startswith(".")] if folder.is_dir() else []
-    if len(entries) == 1 and entries[0].is_file() and entries[0].suffix == ".zip":
-        return entries[0]
-    return folder
-
-
-def limits_from_env() -> Limits:
-    """The sandbox's limits, with the wall-clock limit of ``AUTOGRADER_WALL_SECONDS`` when it is set."""
-    from .isolation import Limits
-
-    wall = os.environ.get("AUTOGRADER_WALL_SECONDS")
-    return dataclasses.replace(Limits(), wall=float(wall)) if wall else Limits()
-
-
-def failure_results(reason: str, started: float) -> dict[str, Any]:
+def failure_results(message: str, started: float) -> dict[str, Any]:
     """results.json when grading itself failed: 0 points and the reason, never a missing file."""
     return {
         "score": 0.0,
         "execution_time": round(time.perf_counter() - started, 3),
-        "output": f"The autograder could not grade this submission: {reason}. "
-                  "This is a problem of the grader, not a verdict on your code: please tell your instructor.",
+        "output": message,
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [],
@@ -251,43 +147,28 @@ def split_public_hidden(result: GradeResult) -> GradeResult:
 
 def bundle_settings(source: Path) -> dict[str, str]:
     """The choices made when the bundle was built (its settings.json): visibility, the assignment."""
-    settings = json.loads((source / SETTINGS).read_text())
+    settings = platforms.bundle_settings(source)
     if settings.get("hidden_visibility") not in VISIBILITIES:
-        raise ValueError(f"{SETTINGS}: hidden_visibility must be one of {', '.join(VISIBILITIES)}")
+        raise ValueError(f"{platforms.SETTINGS}: hidden_visibility must be one of {', '.join(VISIBILITIES)}")
     return settings
 
 
 def grade_upload(root: Path) -> dict[str, Any]:
     """Grade ``root/submission`` with the hidden cases, isolated; the results.json object."""
-    from .assignment import use
-    from .grade import grade_submission
     from .report import gradescope_results
 
     settings = bundle_settings(root / "source")
-    protect(root / "source")
-    use(root / "source" / settings["assignment"])
-    result = grade_submission(submission_path(root / "submission"), isolated=True, limits=limits_from_env())
+    platforms.use_bundled(root / "source")
+    result = platforms.grade_upload(root / "submission")
     return gradescope_results(split_public_hidden(result), settings["hidden_visibility"])
-
-
-def write_results(path: Path, results: dict[str, Any]) -> None:
-    """Write results.json whole or not at all: a half-written file would read as a grader error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(results, indent=1))
-    os.replace(partial, path)
 
 
 def main() -> int:
     """The grader of ``run_autograder``: grade, then write results.json whatever happened."""
     started = time.perf_counter()
     root = Path(os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT))
-    try:
-        results = grade_upload(root)
-    except BaseException as exc:  # noqa: BLE001 - even an interrupt must leave a results.json behind
-        traceback.print_exc()  # stdout and stderr are shown to instructors only
-        results = failure_results(f"{type(exc).__name__}: {exc}", started)
-    write_results(root / "results" / "results.json", results)
+    results = platforms.answer(root / "results" / "results.json", lambda: grade_upload(root),
+                               lambda message: failure_results(message, started))
     print(f"score {results['score']:g}; results in {root / 'results' / 'results.json'}")
     return 0
 

@@ -9,12 +9,13 @@ process.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
 
 from . import public
-from .assignment import AssignmentError, current
+from .assignment import ENVIRONMENT, AssignmentError, current
 from .grade import GradeResult, Plan, failed_to_load, module_problems, run_plan, summarize
 from .runner import InProcessRunner
 from .submission import Exercises, SubmissionError, load
@@ -22,11 +23,13 @@ from .submission import Exercises, SubmissionError, load
 
 def default_path(folder: Path = Path(".")) -> Path:
     """What ``check`` and ``pytest`` check by default: the student bundle's folder (its stubs and
-    its notebooks side by side), else the stubs beside the public cases (the assignment's, in a
-    checkout: ``--assignment week5`` checks ``week5/assignments/``)."""
+    its notebooks side by side); the stubs of the assignment chosen with ``--assignment`` (``week5/
+    assignments/``); else the ``assignments/`` folder here."""
     if (folder / "notebooks").is_dir() and (folder / "assignments").is_dir():
         return folder
-    return public.default_path().parent
+    if os.environ.get(ENVIRONMENT):
+        return public.default_path().parent
+    return folder / "assignments"
 
 
 def exercises(plan: Plan) -> Exercises:

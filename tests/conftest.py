@@ -1,11 +1,24 @@
-"""Shared fixtures of the reference tests: a seeded rng, a gradient check, an input-mutation check."""
+"""Shared fixtures: a seeded rng, a gradient check, an input-mutation check, one assignment a test."""
 
 import copy
+import os
 
 import numpy as np
 import pytest
 
+from autograder.assignment import ENVIRONMENT
 from autograder.gradcheck import full_check
+
+
+@pytest.fixture(autouse=True)
+def one_assignment_per_test():
+    """`--assignment` run in-process sets $AUTOGRADER_ASSIGNMENT for the process: not past its test."""
+    before = os.environ.get(ENVIRONMENT)
+    yield
+    if before is None:
+        os.environ.pop(ENVIRONMENT, None)
+    else:
+        os.environ[ENVIRONMENT] = before
 
 
 @pytest.fixture

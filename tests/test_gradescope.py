@@ -24,7 +24,7 @@ import bugcorpus
 import jsonschema
 import pytest
 
-from autograder import gradescope, report
+from autograder import gradescope, platforms, report
 from autograder.grade import grade_submission
 from autograder.stubs import ROOT
 from tests.week4 import TASKS
@@ -145,7 +145,7 @@ def test_the_bundle_follows_the_specification(bundle):
     assert {"assignment/week4/tasks.py", "assignment/week4/assignment.toml", "assignment/solutions/conv.py"} \
         <= set(infos)
     # pinned, only what grading imports, and the versions the tests below run with
-    assert requirements == [f"{name}=={version(name)}" for name in gradescope.GRADING_REQUIREMENTS]
+    assert requirements == [f"{name}=={version(name)}" for name in platforms.GRADING_REQUIREMENTS]
     assert "nbgrader" not in " ".join(requirements)
     for script in (gradescope.SETUP_SH, gradescope.RUN_AUTOGRADER):
         subprocess.run(["bash", "-n"], input=script, text=True, check=True)  # at least valid bash

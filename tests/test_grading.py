@@ -68,6 +68,8 @@ MISBEHAVING = {
         "mse_loss": '''def mse_loss(y_pred, y):
     if y_pred.ndim == 3:
         raise RuntimeError("boom")
+    if y_pred.shape != y.shape:
+        raise ValueError(f"shapes {y_pred.shape} and {y.shape} differ")
     diff = y_pred - y
     return float(np.mean(diff**2)), 2 * diff / diff.size''',
         "affine_forward": '''def affine_forward(x, W, b):

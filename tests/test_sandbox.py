@@ -431,8 +431,8 @@ def test_nothing_outlives_a_grader_killed_with_kill_9(probes, tmp_path_factory, 
         time.sleep(0.1)
     assert left() == [], "the sandbox's processes outlived their grader"
     assert Path(started["folder"]).exists(), "a killed grader cannot remove its folder itself"
+    # (Its cgroup stays too, until a sandbox, this test's next one or any other, removes it.)
     cgroups = [Path(folder) for folder in started["cgroups"]]
-    assert all(folder.exists() for folder in cgroups), "nor its cgroup"
     assert bool(cgroups) == CGROUPS, "as root, where the controllers are, every sandbox has a cgroup"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("tempfile.tempdir", str(scratch))
