@@ -10,6 +10,7 @@ OUT receives::
     students/<id>/results.json   report.gradescope_results: Gradescope's format
     students/<id>/code.json      the student's code as graded, and its fingerprints (``similarity``)
     gradebook.csv                one row per student: a column per task, total, max, status, problems
+    cases.csv                    one row per student and case: student, task, case, public, passed, cause
     report.html                  the class report for the TA (``classreport``)
     similarity.csv               pairs whose own code is alike (``similarity``; similarity.json: its report)
     lms_import.csv               with --lms: the grades in the LMS's import format (``lms``)
@@ -95,6 +96,7 @@ from .report import (
     feedback_html,
     feedback_markdown,
     gradescope_results,
+    score_text,
 )
 from .shards import Shard
 from .spec import Variant
@@ -585,15 +587,22 @@ def import_report_early() -> None:
     threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
 
 
-def write_outputs(out: Path) -> tuple[Path, Path]:
-    """Rebuild gradebook.csv and report.html from every stored result."""
+def write_outputs(out: Path, notices: list[str] | None = None) -> tuple[Path, Path]:
+    """Rebuild gradebook.csv, cases.csv and report.html from every stored result; each total that
+    changed since the last gradebook is added to ``notices`` (and shown in the report)."""
+    from .classdata import CASES_CSV, cases_csv, changes, previous_totals
     from .classreport import render_html  # here: matplotlib is slow to import and workers never need it
     from .similarity import load_report_data
 
     results = load_results(out)
     gradebook, report = out / "gradebook.csv", out / "report.html"
+    changed = changes(previous_totals(gradebook), results)  # before the gradebook is rewritten
     write_atomic(gradebook, gradebook_csv(results))
-    write_atomic(report, render_html(results, load_report_data(out)))
+    write_atomic(out / CASES_CSV, cases_csv(results))
+    write_atomic(report, render_html(results, load_report_data(out), changed))
+    if notices is not None and changed:
+        notices.append(f"{len(changed)} total(s) changed since the last gradebook: "
+                       + "; ".join(map(str, changed)))
     return gradebook, report
 
 
@@ -783,7 +792,7 @@ def run_batch(
             name = row.get(_NAME_COLUMN[course.kind], "")
             record_not_submitted(out, student, {"lms": course.kind, "name": name})
             summary.record(student, NOT_SUBMITTED)
-    summary.gradebook, summary.report = write_outputs(out)
+    summary.gradebook, summary.report = write_outputs(out, summary.notices)
     if course:
         summary.exports = write_lms_exports(out, course, set(entries) | set(roster_ids), summary.notices)
     summary.seconds = time.perf_counter() - started
@@ -863,7 +872,7 @@ def class_table(results: list[dict[str, Any]]) -> Table:
     for result in results:
         grid.add_row(
             escape(result[STAMP]["student"]),
-            f"{result['score']:g} / {result['max_score']:g}",
+            f"{score_text(result['score'])} / {score_text(result['max_score'])}",
             result[STAMP]["status"],
             ", ".join(result[STAMP].get("flags", [])),
             escape(weakest_task(result)[:80]),

@@ -39,6 +39,7 @@ import numpy as np
 from . import gradcheck
 from .assignment import Assignment, current
 from .child import describe_end
+from .errormap import error_map
 from .hints import Clue, Diagnosis, diagnose, explain_error, wrong_form
 from .inputs import call_form, call_with, describe, fresh, split_call
 from .protocol import Opaque
@@ -54,11 +55,12 @@ DIRECTIONS = 3  # random directions of the directional gradient check
 
 
 class Failed(Exception):
-    """A case failed: ``message`` says what and ``hint`` the likely mistake."""
+    """A case failed: ``message`` says what, ``hint`` the likely mistake and ``where`` (for a wrong
+    array) a small map of where it is wrong (``errormap.error_map``)."""
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str = "", where: dict[str, Any] | None = None) -> None:
         super().__init__(message)
-        self.message, self.hint = message, hint
+        self.message, self.hint, self.where = message, hint, where
 
 
 class Reference:
@@ -376,7 +378,8 @@ def compare(name: str, got: Any, want: Any, hints: tuple[Diagnosis, ...] = (), c
             raise Failed(f"{name}: {int(wrong.sum())} of {want.size} values are wrong; the largest error is "
                          f"{float(np.abs(got - want)[worst]):.3g} at index {tuple(int(i) for i in worst)}"
                          f"{detail}, relative error {gradcheck.rel_error(got, want):.2g}.",
-                         diagnose(hints, got, want, clue))
+                         diagnose(hints, got, want, clue),
+                         error_map(name, np.abs(got - want) * wrong, clue.inputs, public))
     elif want is None:
         if got is not None:
             raise Failed(f"{name} should be None; it is {kind_of(got)}.")
@@ -417,7 +420,7 @@ def compare(name: str, got: Any, want: Any, hints: tuple[Diagnosis, ...] = (), c
                 compare(f"{name}[{k}]", g, w, hints, Clue(f"{name}[{k}]", clue.inputs, clue.reference),
                         public)
             except Failed as failed:
-                raise Failed(failed.message, hint or failed.hint) from None
+                raise Failed(failed.message, hint or failed.hint, failed.where) from None
     elif isinstance(want, dict):
         _check_keys(name, got, want, public)
         for key in want:
@@ -661,7 +664,7 @@ def judge_backward(ctx: Context, task: Task, case: Case, inputs: dict[str, Any],
             else:
                 compare(name, got[name], want[name], hints, Clue(name, inputs, reference, extra), case.public)
         except Failed as failed:
-            raise Failed(failed.message, failed.hint or shared) from None
+            raise Failed(failed.message, failed.hint or shared, failed.where) from None
         _numerical_check(ctx, name, _scalar_function(task, inputs, fn, path, expected), _at(inputs, path),
                          got[name])
     if not same(unpack(again.value, tuple(names) if len(names) > 1 else names[0], task.function), got):

@@ -1,13 +1,16 @@
 """The class report: one self-contained HTML page for the TA, built from the students' results.
 
-It shows every student (one row each, sortable by any column, linking her
-feedback page), what the class scored (a histogram of the totals), how each task
-went (its mean score and pass rate, as a table with a bar beside each figure, and
-under each task the pass rate of each of its cases), what the class struggled with (per task, the
-failures most students hit, grouped by their normalised first sentence, with the
-hint the grader gave), the problems of whole submissions (a module that does not
-import: once per student, not once per case), and the submissions that could not
-be graded, with the reason.
+It shows what changed since the last gradebook (after a regrade: old and new totals),
+every student (one row each, sortable by any column from the mouse or the keyboard,
+linking her feedback page), what the class scored (a histogram of the totals), how
+each task went (its mean score and pass rate, as a table with a bar beside each
+figure, and under each task the pass rate of each of its cases), what the class
+struggled with (the causes most students hit over the whole class, and which
+students; then per task, the failures most students hit, grouped by their normalised
+first sentence, with the hint the grader gave), the problems of whole submissions (a
+module that does not import: once per student, not once per case), and the
+submissions that could not be graded, with the reason. Scores show at most two
+decimals.
 
 Its input is the list of stored results (``batch.load_results``: each a
 ``GradeResult.to_json()`` with the batch stamp), so the report can be rebuilt at
@@ -27,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import io
-import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -39,22 +41,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .assignment import current
-from .report import GRADED, STAMP, templates, unimportable_modules
+from .classdata import Change
+from .report import GRADED, STAMP, failure_key, score_text, templates, unimportable_modules
 
 TOP_FAILURES = 5  # failure groups shown per task
-_SENTENCE_END = re.compile(r"[.;](?:\s|$)")
-_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-
-
-def failure_key(message: str) -> str:
-    """What a failure says, without its particulars: the first sentence, every number as ``#``.
-
-    "out: 200 of 200 values are wrong; the largest error is 26.4 ..." and "out: 96
-    of 96 values are wrong; ..." are one failure, "out: # of # values are wrong".
-    """
-    first_line = message.strip().splitlines()[0] if message.strip() else ""
-    sentence = _SENTENCE_END.split(first_line, maxsplit=1)[0]
-    return " ".join(_NUMBER.sub("#", sentence).split())
+TOP_CAUSES = 10  # the causes the class hit most, over all tasks
 
 
 @dataclass
@@ -137,6 +128,12 @@ def task_stats(graded: list[dict[str, Any]], top: int = TOP_FAILURES) -> list[Ta
     return list(stats.values())
 
 
+def top_causes(stats: list[TaskStats], top: int = TOP_CAUSES) -> list[tuple[str, Struggle]]:
+    """(task, failure) for the ``top`` failures hit by the most students over the whole class."""
+    found = [(task.name, struggle) for task in stats for struggle in task.struggles]
+    return sorted(found, key=lambda item: (-len(item[1].students), -item[1].cases))[:top]
+
+
 def _png(figure: Figure) -> str:
     """The figure as a base64 PNG, for an ``<img src="data:image/png;base64,...">``."""
     buffer = io.BytesIO()
@@ -205,10 +202,12 @@ def student_rows(results: list[dict[str, Any]]) -> list[StudentRow]:
     return rows
 
 
-def render_html(results: list[dict[str, Any]], similarity: dict[str, Any] | None = None) -> str:
+def render_html(results: list[dict[str, Any]], similarity: dict[str, Any] | None = None,
+                changed: list[Change] | None = None) -> str:
     """The class report of these results (as ``batch.load_results`` gives them) as one HTML page.
 
-    ``similarity``: the section on similar code (``similarity.report_data``), when there is one.
+    ``similarity``: the section on similar code (``similarity.report_data``), when there is one;
+    ``changed``: the totals this batch changed (``classdata.changes``).
     """
     graded = [r for r in results if r[STAMP]["status"] == GRADED]
     stats = task_stats(graded)
@@ -225,9 +224,12 @@ def render_html(results: list[dict[str, Any]], similarity: dict[str, Any] | None
         histogram=histogram_png(totals, max_score) if totals else None,
         tasks=stats,
         hardest=sorted((t for t in stats if t.struggles), key=lambda t: t.mean_percent),
+        causes=top_causes(stats),
         students=student_rows(results),
         whole=[(r[STAMP]["student"], problem) for r in graded for problem in r["problems"]],
         ungraded=[(r[STAMP]["student"], r[STAMP]["status"], " ".join(r["problems"]))
                   for r in results if r[STAMP]["status"] != GRADED],
         similarity=similarity,
+        changed=changed or [],
+        score=score_text,
     )

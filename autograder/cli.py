@@ -1,7 +1,9 @@
 """The ``autograder`` command line (SPEC §3).
 
 Exit status 0 whenever grading ran, whatever the score; non-zero, with one clear
-line on stderr, only when the grader itself could not run.
+line on stderr, only when the grader itself could not run. The self-check is the
+exception, as pytest is: 1 when a public case fails (``--exit-zero``: always 0), so
+that CI and GitHub Classroom can use it.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         from .report import print_result
 
         print_result(result, title=f"self-check of {args.path} (public cases)")
-    return 0
+    # A task with no case ran none: its module did not import, which is a failure too.
+    full_marks = all(task.cases and task.passed == len(task.cases) for task in result.tasks)
+    return 0 if full_marks or args.exit_zero else 1
 
 
 SECRET_HELP = ("each student's own hidden cases: their inputs drawn from seeds keyed by this secret and "
@@ -139,7 +143,9 @@ def parser() -> argparse.ArgumentParser:
         help="your modules, notebooks or zip (default: assignments/, or the student bundle's folder with "
              "its notebooks/ too)"
     )
-    check.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    check.add_argument("--json", action="store_true", help="print the result as one JSON object (as grade's)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 whatever fails (default: 1 when a public case fails, as pytest)")
     grade = command("grade", help="grade one submission with the hidden cases, isolated")
     grade.add_argument("submission", help="a folder, a .zip, a notebook or a folder of notebooks")
     grade.add_argument("--json", action="store_true", help="print ONE JSON object (SPEC §3)")

@@ -51,6 +51,8 @@ class CaseResult:
     hint: str = ""
     warnings: list[str] = field(default_factory=list)
     output: str = ""
+    # A wrong array's map of where it is wrong (``errormap.error_map``; a hidden case's: booleans only).
+    where: dict[str, Any] | None = None
 
 
 @dataclass
@@ -176,6 +178,7 @@ def judge_case(ctx: Context, task: Task, planned: PlannedCase) -> CaseResult:
         hint=failure.hint if failure else "",
         warnings=shown_warnings(ctx.warnings, case.public),
         output="\n".join(ctx.output)[-2000:] if case.public else "",
+        where=failure.where if failure else None,
     )
 
 

@@ -412,7 +412,8 @@ def task_results(result: dict[str, Any]) -> dict[str, TaskResult]:
     """A stored result's tasks (``GradeResult.to_json``), by name, as TaskResults."""
     names = [f.name for f in dataclasses.fields(CaseResult)]
     return {task["name"]: TaskResult(task["name"], task["score"], task["max_score"],
-                                     [CaseResult(**{k: case[k] for k in names}) for case in task["cases"]])
+                                     [CaseResult(**{k: case[k] for k in names if k in case})  # old: no where
+                                      for case in task["cases"]])
             for task in result["tasks"]}
 
 

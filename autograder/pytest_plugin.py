@@ -35,7 +35,7 @@ from rich.console import Console
 from . import public
 from .checks import Context, Registry, engine
 from .grade import CaseResult, GradeResult, PlannedCase, judge_case, score_task, summarize
-from .report import print_result
+from .report import print_result, score_text
 from .runner import InProcessRunner
 from .selfcheck import default_path, exercises
 from .spec import Task
@@ -202,6 +202,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     console = Console(file=buffer, width=writer.fullwidth, force_terminal=writer.hasmarkup,
                       color_system="standard" if writer.hasmarkup else None)
     result = state.grade()
-    print_result(result, console, title=f"public cases: {result.score:g} / {result.max_score:g}")
+    total = f"{score_text(result.score)} / {score_text(result.max_score)}"
+    print_result(result, console, title=f"public cases: {total}")
     terminalreporter.write_sep("=", "self-check score per task (public cases only)")
     terminalreporter.write(buffer.getvalue())

@@ -37,6 +37,7 @@ import json
 import re
 import shutil
 import tempfile
+import textwrap
 from pathlib import Path
 
 from . import public, stubs
@@ -75,6 +76,46 @@ packages = ["autograder"]
 testpaths = ["assignments"]
 pythonpath = ["."]
 """
+
+# GitHub Classroom runs this on every push (its command grader passes on exit status 0, which the
+# self-check gives at full marks only) and reports it with its grading reporter; the runners' README
+# (classroom-resources/autograding-grading-reporter) gives this shape. Not a format string: ${{ }}.
+CLASSROOM_WORKFLOW = """name: Autograding Tests
+"on":
+  - push
+  - workflow_dispatch
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  run-autograding-tests:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    steps:
+      - name: Checkout code
+        uses: actions/checkout@v4
+      - name: Set up Python
+        uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - name: Public cases
+        id: public-cases
+        uses: classroom-resources/autograding-command-grader@v1
+        with:
+          test-name: public cases
+          setup-command: pip install -r requirements.txt
+          command: python -m autograder check
+          timeout: 15
+          max-score: 1
+      - name: Autograding Reporter
+        uses: classroom-resources/autograding-grading-reporter@v1
+        env:
+          PUBLIC-CASES_RESULTS: "${{steps.public-cases.outputs.result}}"
+        with:
+          runners: public-cases
+"""
+WORKFLOW_PATH = ".github/workflows/classroom.yml"
 
 GITIGNORE = """.venv/
 __pycache__/
@@ -115,6 +156,11 @@ expected, and a hint. Gradients are checked numerically against your own forward
 The public cases are a sample. Your grade comes from more cases of each function (other
 shapes and sizes, the edge cases), so passing them all is necessary, not sufficient: test
 your edge cases too.
+
+`python -m autograder check` exits 1 while a public case fails and 0 once all pass (add
+`--exit-zero` to always get 0), so a pre-commit hook or CI can run it. On GitHub (Classroom),
+`{workflow}` runs it on every push:
+
 """
 
 
@@ -235,10 +281,13 @@ def _write_bundle(out: Path, assignment: Assignment) -> None:
     files = ", ".join(f"`{module}.py`" for module in assignment.modules)
     first = assignment.tasks[0]  # the README's examples: the assignment's own first task
     readme = README.format(title=assignment.title, files=files, task=first.name, function=first.function,
-                           module=first.module)
+                           module=first.module, workflow=WORKFLOW_PATH)
+    readme += textwrap.indent(CLASSROOM_WORKFLOW, "    ")  # after format(): the workflow's ${{ }} stay
     pyproject = PYPROJECT.format(name=assignment.name, title=assignment.title)
     for name, text in (("README.md", readme), ("conftest.py", CONFTEST), ("pyproject.toml", pyproject),
-                       ("requirements.txt", requirements), (".gitignore", GITIGNORE)):
+                       ("requirements.txt", requirements), (".gitignore", GITIGNORE),
+                       (WORKFLOW_PATH, CLASSROOM_WORKFLOW)):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text)
 
 

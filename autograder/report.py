@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -40,37 +41,140 @@ def first_failure(task: TaskResult) -> CaseResult | None:
     return next((c for c in task.cases if not c.passed), None)
 
 
-def _score(value: float) -> str:
-    return f"{value:g}"
+def score_text(value: float) -> str:
+    """A score as people read it: at most two decimals, no trailing zero (90.8333 is "90.83", 53.0 "53").
+
+    Files for machines (gradebook.csv, results.json) keep the stored precision.
+    """
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+_SENTENCE_END = re.compile(r"[.;](?:\s|$)")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def failure_key(message: str) -> str:
+    """What a failure says, without its particulars: the first sentence, every number as ``#``.
+
+    "out: 200 of 200 values are wrong; the largest error is 26.4 ..." and "out: 96
+    of 96 values are wrong; ..." are one failure, "out: # of # values are wrong".
+    """
+    first_line = message.strip().splitlines()[0] if message.strip() else ""
+    sentence = _SENTENCE_END.split(first_line, maxsplit=1)[0]
+    return " ".join(_NUMBER.sub("#", sentence).split())
+
+
+def cause(message: str) -> str:
+    """The first line of a failure's message: what went wrong, without its details."""
+    lines = message.strip().splitlines()
+    return lines[0] if lines else ""
+
+
+@dataclass
+class FailureGroup:
+    """Failing cases of one task that say the same thing (``failure_key``) with the same hint: said once."""
+
+    cases: list[CaseResult]
+
+    @property
+    def first(self) -> CaseResult:
+        return self.cases[0]
+
+    @property
+    def covers(self) -> str:
+        """The cases it covers: "x(2, 3, 7, 7) (public)", or "3 cases: a; b; c"."""
+        labels = "; ".join(c.label + (" (public)" if c.public else "") for c in self.cases)
+        return labels if len(self.cases) == 1 else f"{len(self.cases)} cases: {labels}"
+
+    @property
+    def others(self) -> list[CaseResult]:
+        """Its other cases whose message says more than the first's (other sizes and indices)."""
+        return [case for case in self.cases[1:] if case.message != self.first.message]
+
+    @property
+    def briefly(self) -> str:
+        """The cases it covers in a table's cell: its first case, and how many more."""
+        more = len(self.cases) - 1
+        return self.first.label + (f" and {more} more case{'s' if more > 1 else ''}" if more else "")
+
+    @property
+    def where(self) -> dict[str, Any] | None:
+        """The map of where its array is wrong: a public case's (with values) before a hidden one's."""
+        maps = sorted((c for c in self.cases if c.where), key=lambda c: not c.public)
+        return maps[0].where if maps else None
+
+
+def failure_groups(task: TaskResult) -> list[FailureGroup]:
+    """The task's failing cases, grouped by what they say and their hint, in the order of their first case."""
+    groups: dict[tuple[str, str], FailureGroup] = {}
+    for case in task.cases:
+        if not case.passed:
+            groups.setdefault((failure_key(case.message), case.hint), FailureGroup([])).cases.append(case)
+    return list(groups.values())
+
+
+PASSED, PARTLY, FAILED, UNGRADED = "passed", "partly", "failed", "not graded"
+
+
+@dataclass
+class TaskView:
+    """One task as the student's page shows it."""
+
+    task: TaskResult
+    status: str  # PASSED, PARTLY, FAILED or UNGRADED
+    why: str  # why none of its cases could run ("" when they ran)
+    groups: list[FailureGroup]
+
+    @property
+    def cause(self) -> str:
+        """The one line of the summary table: why it was not graded, or its first failure's first line."""
+        return self.why or (cause(self.groups[0].first.message) if self.groups else "")
+
+
+def task_views(result: GradeResult) -> list[TaskView]:
+    """Every task with its status and its failures grouped.
+
+    A module that does not import is one problem of the submission: each of its tasks says so
+    in one line instead of repeating it for every case. Empty when nothing could be graded.
+    """
+    if not any(task.cases for task in result.tasks):
+        return []
+    unimportable = unimportable_modules(result.problems)
+    views = []
+    for task in result.tasks:
+        module = task.name.split(".")[0]
+        if module in unimportable or not task.cases:
+            why = f"Not graded: {module}.py does not import (see the problem above)."
+            views.append(TaskView(task, UNGRADED, why, []))
+            continue
+        status = PASSED if task.passed == len(task.cases) else PARTLY if task.passed else FAILED
+        views.append(TaskView(task, status, "", failure_groups(task)))
+    return views
 
 
 def table(result: GradeResult, title: str = "") -> Table:
-    """A per-task table: score, cases passed, and the first failure explained."""
+    """The summary table: per task its score, cases passed, status and the first failure explained
+    (said once for the cases that share it)."""
     grid = Table(
-        title=title or f"{result.submission}: {_score(result.score)} / {_score(result.max_score)}",
+        title=title or f"{result.submission}: {score_text(result.score)} / {score_text(result.max_score)}",
         show_lines=False,
         expand=False,
     )
     grid.add_column("task")
     grid.add_column("score", justify="right")
     grid.add_column("cases", justify="right")
+    grid.add_column("status")
     grid.add_column("first failure", overflow="fold", max_width=90)
-    for task in result.tasks:
-        failure = first_failure(task)
-        full = task.score == task.max_score and task.cases
-        style = "green" if full else ("yellow" if task.score > 0 else "red")
-        why = ""
-        if failure is not None:
-            # Labels and messages hold brackets ("[2, 3]", "x(4, 3)"): not rich markup.
-            why = escape(
-                f"[{failure.label}] {failure.message}" + (f"\nhint: {failure.hint}" if failure.hint else "")
-            )
-        grid.add_row(
-            task.name,
-            f"[{style}]{_score(task.score)}/{_score(task.max_score)}[/{style}]",
-            f"{task.passed}/{len(task.cases)}",
-            why,
-        )
+    style = {PASSED: "green", PARTLY: "yellow", FAILED: "red", UNGRADED: "red"}
+    for view in task_views(result):
+        task, why = view.task, view.why
+        if view.groups:
+            group = view.groups[0]
+            why = f"[{group.briefly}] {group.first.message}" + (f"\nhint: {group.first.hint}"
+                                                               if group.first.hint else "")
+        # Labels and messages hold brackets ("[2, 3]", "x(4, 3)"): not rich markup.
+        grid.add_row(task.name, f"[{style[view.status]}]{score_text(task.score)}/{score_text(task.max_score)}"
+                     f"[/{style[view.status]}]", f"{task.passed}/{len(task.cases)}", view.status, escape(why))
     return grid
 
 
@@ -81,19 +185,23 @@ def graded_from(result: GradeResult) -> str:
 
 
 def print_result(result: GradeResult, console: Console | None = None, title: str = "") -> None:
+    """The summary table, its title with the total, then the problems and the total again (last seen)."""
     console = console or Console()
-    console.print(table(result, title))
+    total = f"{score_text(result.score)} / {score_text(result.max_score)}"
+    console.print(table(result, f"{title}: {total}" if title else ""))
     if sources := graded_from(result):
         console.print(f"graded from: {escape(sources)}")
     for problem in result.problems:
         console.print(f"[yellow]note:[/yellow] {escape(problem)}")
-    console.print(f"[bold]total: {_score(result.score)} / {_score(result.max_score)}[/bold]")
+    console.print(f"[bold]total: {total}[/bold]")
 
 
-def _case_markdown(case: CaseResult) -> str:
-    lines = [f"- **{case.label}**" + (" (public)" if case.public else "") + f": {case.message}"]
+def _group_markdown(group: FailureGroup) -> str:
+    case = group.first
+    lines = [f"- **{group.covers}**: {case.message}"]
     if case.hint:
         lines.append(f"  - hint: {case.hint}")
+    lines += [f"  - {other.label}: {other.message}" for other in group.others]
     if case.warnings:
         lines.append("  - numpy warnings: " + "; ".join(case.warnings))
     if case.output:
@@ -104,31 +212,19 @@ def _case_markdown(case: CaseResult) -> str:
 NOTHING_GRADED = "Nothing could be graded (see above): every task scores 0."
 
 
-def _sections(result: GradeResult) -> list[tuple[TaskResult, str, list[CaseResult]]]:
-    """Per task: the task, why none of its cases could run ("" when they ran), its failing cases.
-
-    A module that does not import is one problem of the submission: each of its tasks says so
-    in one line instead of repeating it for every case. Empty when nothing could be graded.
-    """
-    if not any(task.cases for task in result.tasks):
-        return []
-    unimportable = unimportable_modules(result.problems)
-    sections = []
-    for task in result.tasks:
-        module = task.name.split(".")[0]
-        broken = module in unimportable
-        why = f"Not graded: {module}.py does not import (see the problem above)." if broken else ""
-        sections.append((task, why, [c for c in task.cases if not c.passed]))
-    return sections
+def _cell(text: str) -> str:
+    """Text in a Markdown table's cell: one line, no column separator."""
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -> str:
-    """Per-student feedback: the total, the problems of the submission (each said once), every failing
-    case explained."""
+    """Per-student feedback: the total and a summary table first, the problems of the submission (each
+    said once), then each task to fix with its failures (a message shared by cases said once); the tasks
+    passed in full folded at the end."""
     out = [
         f"# Feedback for {result.submission}" + (f" ({result.assignment})" if result.assignment else ""),
         "",
-        f"**Total: {_score(result.score)} / {_score(result.max_score)}**",
+        f"**Total: {score_text(result.score)} / {score_text(result.max_score)}**",
         "",
     ]
     if late and late["explanation"]:
@@ -136,16 +232,30 @@ def feedback_markdown(result: GradeResult, late: dict[str, Any] | None = None) -
     if sources := graded_from(result):
         out += [f"**Graded from:** {sources}", ""]
     out += [f"> {problem}" for problem in result.problems]
-    sections = _sections(result)
-    for task, why, failures in sections:
-        out += [
-            "",
-            f"## {task.name}: {_score(task.score)} / {_score(task.max_score)} "
-            f"({task.passed} of {len(task.cases)} cases passed)",
-        ]
-        out += [why] if why else [_case_markdown(c) for c in failures] or ["All cases passed."]
-    if not sections:
-        out += ["", NOTHING_GRADED]
+    views = task_views(result)
+    if not views:
+        return "\n".join([*out, "", NOTHING_GRADED]) + "\n"
+    to_fix, passed = [v for v in views if v.status != PASSED], [v for v in views if v.status == PASSED]
+    out += ["", "## Summary", ""]
+    if to_fix:
+        out += ["| task | score | status | cause |", "|---|---:|---|---|"]
+        out += [f"| {v.task.name} | {score_text(v.task.score)} / {score_text(v.task.max_score)} | {v.status} "
+                f"| {_cell(v.cause)} |" for v in to_fix]
+        out += [""]
+    if passed:
+        out += [f"{'And ' if to_fix else ''}{len(passed)} task(s) passed in full (below)."]
+    if to_fix:
+        out += ["", "## What to fix"]
+    for view in to_fix:
+        task = view.task
+        out += ["", f"### {task.name}: {score_text(task.score)} / {score_text(task.max_score)} "
+                f"({task.passed} of {len(task.cases)} cases passed)", ""]
+        out += [view.why] if view.why else [_group_markdown(g) for g in view.groups]
+    if passed:
+        out += ["", f"<details><summary>Passed in full: {len(passed)} task(s)</summary>", ""]
+        out += [f"- {v.task.name}: {score_text(v.task.score)} / {score_text(v.task.max_score)}, "
+                f"all {len(v.task.cases)} cases passed" for v in passed]
+        out += ["", "</details>"]
     return "\n".join(out) + "\n"
 
 
@@ -163,10 +273,16 @@ def templates() -> jinja2.Environment:
 
 
 def feedback_html(result: GradeResult, late: dict[str, Any] | None = None) -> str:
-    """The same feedback as ``feedback_markdown``, as one self-contained HTML page (everything escaped)."""
+    """The same feedback as ``feedback_markdown``, as one self-contained HTML page (everything escaped),
+    with a picture of where each wrong array is wrong and its text alternative (``errormap``)."""
+    from .errormap import describe, picture_png
+
     page = templates().get_template("feedback.html")
-    return page.render(result=result, late=late, tasks=_sections(result), nothing=NOTHING_GRADED,
-                       score=_score, sources=graded_from(result))
+    views = task_views(result)
+    return page.render(result=result, late=late, views=views, nothing=NOTHING_GRADED, score=score_text,
+                       to_fix=[v for v in views if v.status != PASSED],
+                       passed=[v for v in views if v.status == PASSED],
+                       picture=picture_png, describe=describe, sources=graded_from(result))
 
 
 def _task_output(task: TaskResult) -> str:
@@ -187,7 +303,8 @@ def gradescope_results(result: GradeResult, hidden_visibility: str = "after_publ
     return {
         "score": result.score,
         "execution_time": result.elapsed_seconds,
-        "output": "\n".join(result.problems) or f"Total: {_score(result.score)} / {_score(result.max_score)}",
+        "output": "\n".join(result.problems)
+        or f"Total: {score_text(result.score)} / {score_text(result.max_score)}",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [

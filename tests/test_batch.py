@@ -22,7 +22,7 @@ import pytest
 from bugcorpus import load_bugs, write_submission
 from rich.console import Console
 
-from autograder import assignment, batch, cli
+from autograder import assignment, batch, cli, report
 from autograder.assignment import load
 from tests.week4 import ASSIGNMENTS, BY_NAME, TASKS, TOTAL_POINTS
 
@@ -137,6 +137,27 @@ def test_the_gradebook_has_a_column_per_task_in_the_graders_order(graded):
                       "submitted", "days late", "late penalty", "flags"]
 
 
+def test_cases_csv_has_a_row_per_student_and_case_with_the_cause_of_each_failure(graded):
+    _, out, _ = graded
+    with open(out / "cases.csv", newline="") as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames == ["student", "task", "case", "public", "passed", "cause"]
+        rows = list(reader)
+    graded_students = EXPECTED_STUDENTS - set(NOT_GRADED)
+    n_cases = sum(len(task.cases) for task in TASKS)
+    assert len(rows) == len(graded_students) * n_cases  # a submission that did not load has no case
+    by_student = {s: [r for r in rows if r["student"] == s] for s in graded_students}
+    assert all(r["passed"] == "True" and r["cause"] == "" for r in by_student["reference"])
+    assert {r["public"] for r in rows} == {"True", "False"}
+    for bug in BUGS:
+        lost = [r for r in by_student[f"bug_{bug.name}"] if r["passed"] == "False"]
+        assert lost and {r["task"] for r in lost} >= {bug.task}
+        assert all(r["cause"] and "\n" not in r["cause"] for r in lost)
+    result = json.loads((out / "students" / "stubs" / "result.json").read_text())
+    first = result["tasks"][0]["cases"][0]
+    assert by_student["stubs"][0]["cause"] == first["message"].strip().splitlines()[0]
+
+
 # ---------------------------------------------------------------- the students' files
 
 
@@ -230,10 +251,16 @@ def test_changing_one_submission_regrades_only_that_one(graded, tmp_path):
     bug = BUGS[0]
     fixed = write_submission(tmp_path / "fixed")
     shutil.copy(fixed / f"{bug.module}.py", src / f"bug_{bug.name}" / f"{bug.module}.py")
+    old = float(_gradebook(out)[f"bug_{bug.name}"]["total"])
     again = batch.run_batch(src, out, jobs=2)
     assert again.graded == [f"bug_{bug.name}"]
     assert len(again.skipped) == len(EXPECTED_STUDENTS) - 1
     assert float(_gradebook(out)[f"bug_{bug.name}"]["total"]) == TOTAL_POINTS
+    # What changed, old → new, on stdout and in the report: this student only.
+    change = f"bug_{bug.name}: {report.score_text(old)} → {TOTAL_POINTS:g}"
+    assert f"1 total(s) changed since the last gradebook: {change}" in batch.describe(again, 2)
+    page = (out / "report.html").read_text()
+    assert "<h2>What changed</h2>" in page and page.count("<td class=\"num\">new</td>") == 0
 
 
 def test_a_new_grader_regrades(graded, tmp_path, monkeypatch):

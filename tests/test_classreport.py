@@ -69,7 +69,8 @@ def test_one_sortable_row_per_student_linking_her_feedback(results, html):
     table = html.split('<table class="sortable">')[1].split("</table>")[0]
     rows = re.findall(r'<tr><td><a href="students/(\w+)/feedback.html">(\w+)</a></td>', table)
     assert rows == [(r["batch"]["student"], r["batch"]["student"]) for r in results]
-    assert '<th>weakest task</th>' in table and 'data-sort="' in table
+    assert '<th scope="col"><button type="button">weakest task</button></th>' in table  # a button: keys too
+    assert 'data-sort="' in table
 
 
 def test_each_task_shows_the_pass_rate_of_each_case(results):
@@ -112,7 +113,8 @@ def test_a_module_that_does_not_import_is_a_problem_of_the_submission_not_a_stru
 
 def test_the_histogram_is_an_embedded_png(html):
     images = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert [alt for alt, _ in images] == ["histogram of the total scores"]
+    assert len(images) == 1  # its text alternative says what it shows
+    assert images[0][0].startswith("Histogram of the total scores of the 5 graded submissions, in ten bins")
     assert base64.b64decode(images[0][1]).startswith(b"\x89PNG\r\n\x1a\n")
 
 
@@ -193,3 +195,20 @@ def test_a_real_bugs_most_frequent_failure_is_reported(tmp_path):
     top = next(t for t in task_stats([stored]) if t.name == bug.task).struggles[0]
     assert top.cases == count
     assert str(escape(key)) in render_html([stored])
+
+
+def test_scores_are_shown_with_at_most_two_decimals(results, html):
+    ann = next(r for r in results if r["batch"]["student"] == "ann")
+    assert round(ann["score"], 2) != ann["score"]  # a score that needs the rounding: 100 - 8 * 2/3
+    shown = re.sub(r"<[^>]+>", " ", html.split("<script>")[0])
+    shown = re.sub(r'data:image/png;base64,\S+', "", shown)
+    assert f"{ann['score']:.2f} / 100" in shown
+    assert re.findall(r"\d\.\d{3,}", shown) == []
+
+
+def test_the_causes_the_class_hit_most_name_their_students(results, html):
+    section = html.split("<h3>The causes most students hit</h3>")[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td class=\"num\">(\d+)</td><td>([\w.]+)</td><td>([^<]*)</td>\s*<td>([^<]*)</td>",
+                      section)
+    assert rows[0] == ("3", "conv.conv_forward", "out: # of # values are wrong", "ann, ben, cat")
+    assert ("1", "conv.conv_forward", failure_key(OTHER), "dan") in rows

@@ -144,6 +144,7 @@ def test_the_self_check_judges_with_the_assignment_s_own_checks(declared, studen
     for student, expected in (("stubs", 0), ("good", 12), ("unnormalised", 9)):
         checked = cli("check", students[student], "--assignment", declared, "--json")
         assert json.loads(checked.stdout)["score"] == expected, (student, checked.stderr)
+        assert checked.returncode == (0 if expected == 12 else 1)  # SPEC §3: full marks only
 
 
 def test_the_release_carries_the_checks_file_and_self_checks_with_it(declared, students, tmp_path):
@@ -154,7 +155,7 @@ def test_the_release_carries_the_checks_file_and_self_checks_with_it(declared, s
     readme = (out / "README.md").read_text()
     assert "pytest -k leaky_relu" in readme and "conv" not in readme
     checked = run_in_bundle(out, "-m", "autograder", "check")
-    assert "total: 0 / 12" in checked.stdout, checked.stdout + checked.stderr
+    assert checked.returncode == 1 and "total: 0 / 12" in checked.stdout, checked.stdout + checked.stderr
     shutil.copy(students["good"] / "layers.py", out / "assignments" / "layers.py")
     tested = run_in_bundle(out, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert "4 passed" in tested.stdout, tested.stdout[-2000:]

@@ -96,7 +96,7 @@ def test_check_grades_the_reference_full_and_the_stubs_zero(laptop, tmp_path):
     run = laptop("-m", "autograder", "check", str(reference))
     assert run.returncode == 0 and "total: 100 / 100" in run.stdout, run.stdout[-2000:] + run.stderr
     run = laptop("-m", "autograder", "check")
-    assert run.returncode == 0 and "total: 0 / 100" in run.stdout, run.stdout[-2000:] + run.stderr
+    assert run.returncode == 1 and "total: 0 / 100" in run.stdout, run.stdout[-2000:] + run.stderr
     assert "not available here" not in run.stdout + run.stderr
 
 

@@ -193,7 +193,11 @@ def test_each_student_has_markdown_and_self_contained_html_feedback(graded):
         for folder in (out / "students").iterdir():
             page = (folder / "feedback.html").read_text()
             assert (folder / "feedback.md").is_file() and page.startswith("<!DOCTYPE html>")
-            assert not re.search(r"<(link|script|img)\b", page) and "http" not in page
+            assert not re.search(r"<(link|script)\b", page) and "http" not in page
+            # Pictures of where an array is wrong are embedded, never fetched.
+            sources = re.findall(r'<img src="([^"]*)"', page)
+            assert page.count("<img") == len(sources)
+            assert all(src.startswith("data:image/png;base64,") for src in sources)
 
 
 def test_a_module_that_does_not_import_is_one_problem_not_one_per_case(graded):

@@ -16,6 +16,7 @@ from itertools import takewhile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from autograder import public, release
 from autograder.stubs import BEGIN, END, solution_blocks
@@ -102,6 +103,18 @@ def test_the_bundle_holds_no_reference_and_no_hidden_case(bundle):
     assert found == []
 
 
+def test_the_bundle_runs_the_self_check_on_github_classroom(bundle):
+    workflow = yaml.safe_load((bundle / release.WORKFLOW_PATH).read_text())
+    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+    grader = next(step for step in steps if step.get("id") == "public-cases")
+    assert grader["with"]["command"] == "python -m autograder check"
+    reporter = steps[-1]
+    assert reporter["with"]["runners"] == "public-cases"
+    assert reporter["env"]["PUBLIC-CASES_RESULTS"] == "${{steps.public-cases.outputs.result}}"
+    readme = (bundle / "README.md").read_text()
+    assert (bundle / release.WORKFLOW_PATH).read_text() in readme.replace("\n    ", "\n")
+
+
 def test_the_bundle_has_what_a_student_needs(bundle):
     for name in ("README.md", ".gitignore", "requirements.txt", "pyproject.toml", "conftest.py",
                  "assignments/conv.py", "assignments/public_cases.bin", "autograder/selfcheck.py",
@@ -133,9 +146,11 @@ def _run(bundle: Path, *args: str, cwd: Path | None = None) -> subprocess.Comple
 
 
 def test_the_self_check_runs_in_the_bundle_and_scores_the_stubs_0(bundle):
+    # SPEC §3: a failing public case makes the self-check exit 1, as pytest does, unless --exit-zero.
     run = _run(bundle, "-m", "autograder", "check")
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 1, run.stderr
     assert "total: 0 / 100" in run.stdout
+    assert _run(bundle, "-m", "autograder", "check", "--exit-zero").returncode == 0
 
 
 PROBE = """

@@ -111,6 +111,7 @@ def test_the_self_check_scores_the_stubs_0_and_the_reference_full(example, submi
     for student, expected in (("stubs", 0), ("good", assignment.total_points)):
         checked = cli("check", submissions[student], "--assignment", folder, "--json")
         assert json.loads(checked.stdout)["score"] == expected, student + checked.stderr
+        assert checked.returncode == (0 if student == "good" else 1)  # SPEC §3: as pytest
 
 
 def test_grade_and_batch_name_the_assignment_and_score_its_tasks(example, submissions, tmp_path):
@@ -138,6 +139,7 @@ def test_the_release_bundle_self_checks_with_check_and_pytest(example, tmp_path)
     assert not list(out.rglob("tasks.py")) and not list(out.rglob("solutions"))
     assert not any(chosen.solution in path.read_text(errors="replace") for path in out.rglob("*.py"))
     checked = run_in_bundle(out, "-m", "autograder", "check")
+    assert checked.returncode == 1, checked.stderr
     assert f"total: 0 / {assignment.total_points:g}" in checked.stdout, checked.stdout + checked.stderr
     tested = run_in_bundle(out, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     public_cases = sum(case.public for task in assignment.tasks for case in task.cases)

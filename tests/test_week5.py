@@ -229,6 +229,7 @@ def test_kaiming_init_has_the_variance_two_over_fan_in():
 def test_check_without_a_path_checks_the_assignments_own_stubs():
     checked = cli("check", "--assignment", WEEK5.folder, "--json")
     result = json.loads(checked.stdout)
+    assert checked.returncode == 1  # SPEC §3: a failing public case
     assert result["score"] == 0 and {task["name"] for task in result["tasks"]} == set(WEEK5.by_name)
     messages = {case["message"] for task in result["tasks"] for case in task["cases"]}
     assert all("is not written yet" in message for message in messages), messages  # the stubs, found
