@@ -313,7 +313,9 @@ def test_a_prairielearn_grader_that_fails_or_cannot_start_still_answers(prairiel
 
 
 def test_results_json_is_cut_to_1_mb_with_a_note():
-    noisy = [CaseResult(f"case {i}", public=True, passed=False, message="x" * 50_000) for i in range(30)]
+    # Thirty messages of their own (one said by several cases is written once).
+    noisy = [CaseResult(f"case {i}", public=True, passed=False, message=f"{i} " + "x" * 50_000)
+             for i in range(30)]
     result = GradeResult("noisy", 0.0, 10.0, [TaskResult("basics.mse_loss", 0.0, 10.0, noisy)])
     results = prairielearn.results_json(result)
     assert len(json.dumps(results, indent=1).encode()) <= PRAIRIELEARN_MAX < 30 * 50_000
