@@ -113,18 +113,18 @@ def children_of(pid: int) -> set[int]:
         return set()
 
 
-def kill_namespace(launcher: int, inits: set[int] = frozenset()) -> set[int]:
+def kill_namespace(launcher: int | None, inits: set[int] = frozenset()) -> set[int]:
     """Kill every process of the pid namespace whose init is ``launcher``'s child (bubblewrap's).
 
     When a namespace's init dies, the kernel kills every other process in it, and none can
     be born into it after: one signal, where ``kill_tree`` walks /proc. The launcher ends
     once its init has, and the init once everything in the namespace has, reaping them.
-    ``inits``: the inits seen earlier (the launcher may have ended and left its init behind).
-    Where no init is known, or /proc does not list children, ``kill_tree`` does it. Returns
-    the pids signalled.
+    ``inits``: the inits seen earlier; ``launcher`` None when it has ended (and left its init
+    behind: its pid may be another process's by now). Where no init is known, or /proc does
+    not list children, ``kill_tree`` does it. Returns the pids signalled.
     """
-    inits = set(inits) | children_of(launcher)
-    killed = set() if inits else kill_tree(launcher, include_root=True)
+    inits = set(inits) | (children_of(launcher) if launcher is not None else set())
+    killed = set() if inits or launcher is None else kill_tree(launcher, include_root=True)
     for pid in inits:
         _signal(pid, signal.SIGKILL)
     return killed | inits

@@ -520,10 +520,8 @@ class Sandbox:
                 return
             ended = process.poll() is not None  # its pid may be another process's by now
             if self.backend == "bubblewrap":  # its pid namespace: bubblewrap ends once all of it has
-                killed = kill_namespace(process.pid, self._inits) if not ended else self._inits
-                for init in killed if ended else ():
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(init, signal.SIGKILL)  # ours to reap (a subreaper's): no other pid has it
+                # An ended launcher may have left its init behind (ours to reap: no other pid has it).
+                killed = kill_namespace(None if ended else process.pid, self._inits)
             elif self.uid is not None:
                 killed = kill_user(self.uid)  # every process of the sandbox's uid, wherever it went
             else:
