@@ -70,7 +70,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -84,7 +84,7 @@ from rich.table import Table
 
 from . import late, lms, shards
 from .assignment import Assignment, current, grader_hash, use
-from .atomic import write_atomic
+from .atomic import open_atomic, write_atomic
 from .cleanup import LockedFolder
 from .cli import UsageError, secret_of, skip_last_collection
 from .report import (
@@ -532,11 +532,28 @@ def grade_in_parallel(
 # ------------------------------------------------------------------ gradebook, report, the command
 
 
-def load_results(out: Path) -> list[dict[str, Any]]:
-    """Every stored result (result.json with a batch stamp) under ``out/students``, by student id."""
+def each_result(out: Path) -> Iterator[dict[str, Any]]:
+    """Every stored result (result.json with a batch stamp) under ``out/students``, by student id,
+    read one at a time: a class of thousands is never held whole."""
     folders = sorted((out / "students").iterdir()) if (out / "students").is_dir() else []
-    results = [_read_json(folder / "result.json") for folder in folders]
-    return [r for r in results if r is not None and isinstance(r.get(STAMP), dict)]
+    for folder in folders:
+        result = _read_json(folder / "result.json")
+        if result is not None and isinstance(result.get(STAMP), dict):
+            yield result
+
+
+def class_row(result: dict[str, Any]) -> dict[str, Any]:
+    """A stored result as the class's outputs need it: without its cases (most of its size) and the
+    record of its isolation; each task keeps its name and score."""
+    row = {key: value for key, value in result.items() if key not in ("tasks", "isolation", "sources")}
+    row["tasks"] = [{"name": sys.intern(task["name"]), "score": task["score"], "max_score": task["max_score"]}
+                    for task in result["tasks"]]  # the class's rows share their task names
+    return row
+
+
+def load_results(out: Path) -> list[dict[str, Any]]:
+    """The class's rows (``class_row``) of every stored result, by student id."""
+    return [class_row(result) for result in each_result(out)]
 
 
 def _cell(value: Any) -> str:
@@ -589,17 +606,28 @@ def import_report_early() -> None:
 
 def write_outputs(out: Path, notices: list[str] | None = None) -> tuple[Path, Path]:
     """Rebuild gradebook.csv, cases.csv and report.html from every stored result; each total that
-    changed since the last gradebook is added to ``notices`` (and shown in the report)."""
-    from .classdata import CASES_CSV, cases_csv, changes, previous_totals
-    from .classreport import render_html  # here: matplotlib is slow to import and workers never need it
+    changed since the last gradebook is added to ``notices`` (and shown in the report).
+
+    The results are read once, one at a time: each writes its rows of cases.csv and adds its
+    cases to the tasks' statistics, and only its class row is kept, so the memory this takes
+    grows by about ten kilobytes per student, not by the size of her result.
+    """
+    from .classdata import CASES_COLUMNS, CASES_CSV, case_rows, changes, previous_totals
+    from .classreport import TaskTally, render_html  # here: matplotlib is slow; workers never need it
     from .similarity import load_report_data
 
-    results = load_results(out)
+    rows, tally = [], TaskTally()
+    with open_atomic(out / CASES_CSV) as cases:
+        writer = csv.writer(cases)
+        writer.writerow(CASES_COLUMNS)
+        for result in each_result(out):
+            writer.writerows(case_rows(result))
+            tally.add(result)
+            rows.append(class_row(result))
     gradebook, report = out / "gradebook.csv", out / "report.html"
-    changed = changes(previous_totals(gradebook), results)  # before the gradebook is rewritten
-    write_atomic(gradebook, gradebook_csv(results))
-    write_atomic(out / CASES_CSV, cases_csv(results))
-    write_atomic(report, render_html(results, load_report_data(out), changed))
+    changed = changes(previous_totals(gradebook), rows)  # before the gradebook is rewritten
+    write_atomic(gradebook, gradebook_csv(rows))
+    write_atomic(report, render_html(rows, load_report_data(out), changed, tally.stats()))
     if notices is not None and changed:
         notices.append(f"{len(changed)} total(s) changed since the last gradebook: "
                        + "; ".join(map(str, changed)))
@@ -686,10 +714,8 @@ def write_lms_exports(out: Path, course: LmsClass, students: set[str], notices: 
         notices.append(mismatch)
     write_atomic(written[0], lms.import_csv(course.kind, results, course.roster, course.column, max_score))
     if course.kind == lms.CANVAS:
-        pages = {s: (out / "students" / s / "feedback.html").read_text(encoding="utf-8") for s in results
-                 if (out / "students" / s / "feedback.html").is_file()}
         written.append(out / "canvas_feedback.zip")
-        left_out = lms.canvas_feedback_zip(results, pages, written[1])
+        left_out = lms.canvas_feedback_zip(results, out / "students", written[1])
         unmatched = [s for s in left_out if results[s][STAMP]["status"] != NOT_SUBMITTED]
         if unmatched:
             notices.append(f"canvas_feedback.zip leaves out {', '.join(unmatched)}: Canvas cannot match "

@@ -14,7 +14,7 @@ each student whose total moved, old → new.
 from __future__ import annotations
 
 import csv
-import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,20 +25,18 @@ CASES_CSV = "cases.csv"
 CASES_COLUMNS = ("student", "task", "case", "public", "passed", "cause")
 
 
-def cases_csv(results: list[dict[str, Any]]) -> str:
-    """One row per student and case of the stored results, in the students' and the grader's order."""
+def case_rows(result: dict[str, Any]) -> Iterator[list[str]]:
+    """``cases.csv``'s rows of one stored result, in the grader's order (the header is ``CASES_COLUMNS``).
+
+    One result at a time, so that a class of thousands is written as it is read, never held whole.
+    """
     from .batch import _cell  # the gradebook's: a message a spreadsheet would run as a formula is quoted
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CASES_COLUMNS)
-    for result in results:
-        for task in result["tasks"]:
-            for case in task["cases"]:
-                writer.writerow(_cell(value) for value in (
-                    result[STAMP]["student"], task["name"], case["label"], case["public"], case["passed"],
-                    "" if case["passed"] else cause(case["message"])))
-    return buffer.getvalue()
+    for task in result["tasks"]:
+        for case in task["cases"]:
+            yield [_cell(value) for value in (
+                result[STAMP]["student"], task["name"], case["label"], case["public"], case["passed"],
+                "" if case["passed"] else cause(case["message"]))]
 
 
 def previous_totals(gradebook: Path) -> dict[str, float]:
@@ -63,7 +61,7 @@ class Change:
         return f"{self.student}: {old} → {score_text(self.new)}"
 
 
-def changes(previous: dict[str, float], results: list[dict[str, Any]]) -> list[Change]:
+def changes(previous: dict[str, float], results: Iterable[dict[str, Any]]) -> list[Change]:
     """The students whose shown total (two decimals) differs from ``previous``; empty on a first batch."""
     if not previous:
         return []

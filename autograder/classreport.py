@@ -12,10 +12,12 @@ module that does not import: once per student, not once per case), and the
 submissions that could not be graded, with the reason. Scores show at most two
 decimals.
 
-Its input is the list of stored results (``batch.load_results``: each a
-``GradeResult.to_json()`` with the batch stamp), so the report can be rebuilt at
-any time from OUT alone. The statistics count the graded submissions only: one
-that could not be loaded says nothing about a task. A task's pass rate is the
+Its input is the stored results (each a ``GradeResult.to_json()`` with the batch
+stamp), so the report can be rebuilt at any time from OUT alone: the class's rows
+without their cases, and the tasks' statistics tallied case by case as the results
+were read (``TaskTally``), so that a class of thousands is never held in memory
+whole. The statistics count the graded submissions only: one that could not be
+loaded says nothing about a task. A task's pass rate is the
 share of students who passed all its cases.
 
 The page has no external resource: the style is inline, the histogram is a PNG
@@ -32,6 +34,7 @@ import base64
 import io
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -101,31 +104,50 @@ class TaskStats:
         return sum(s == 0 for s in self.scores)
 
 
-def task_stats(graded: list[dict[str, Any]], top: int = TOP_FAILURES) -> list[TaskStats]:
-    """Per task, in the grader's order: every graded student's score and the ``top`` most common failures."""
-    stats: dict[str, TaskStats] = {}
-    groups: dict[str, dict[tuple[str, str], Struggle]] = defaultdict(dict)
-    for result in graded:
+class TaskTally:
+    """The tasks' statistics, added up one stored result at a time (a class is never held whole).
+
+    ``add`` counts a graded result's task scores, its cases' passes, and its failures,
+    grouped by ``failure_key`` and hint; ``stats`` gives, per task in the grader's order,
+    the scores and the ``top`` failures most students hit.
+    """
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, TaskStats] = {}
+        self.groups: dict[str, dict[tuple[str, str], Struggle]] = defaultdict(dict)
+
+    def add(self, result: dict[str, Any]) -> None:
+        if result[STAMP]["status"] != GRADED:  # one that could not be loaded says nothing about a task
+            return
         student = result[STAMP]["student"]
         unimportable = unimportable_modules(result["problems"])
         for task in result["tasks"]:
-            stats.setdefault(task["name"], TaskStats(task["name"], float(task["max_score"])))
-            stats[task["name"]].scores.append(float(task["score"]))
+            stats = self.tasks.setdefault(task["name"], TaskStats(task["name"], float(task["max_score"])))
+            stats.scores.append(float(task["score"]))
             for case in task["cases"]:
-                counts = stats[task["name"]].cases.setdefault(case["label"], CaseStats(case["label"],
-                                                                                        case["public"]))
+                counts = stats.cases.setdefault(case["label"], CaseStats(case["label"], case["public"]))
                 counts.passed += case["passed"]
                 counts.total += 1
                 if case["passed"] or task["name"].split(".")[0] in unimportable:  # a problem, said once
                     continue
                 key = (failure_key(case["message"]), case["hint"])
-                struggle = groups[task["name"]].setdefault(key, Struggle(*key, example=case["message"]))
+                struggle = self.groups[task["name"]].setdefault(key, Struggle(*key, example=case["message"]))
                 struggle.students.add(student)
                 struggle.cases += 1
-    for name, task in stats.items():
-        ranked = sorted(groups[name].values(), key=lambda s: (-len(s.students), -s.cases, s.summary))
-        task.struggles = ranked[:top]
-    return list(stats.values())
+
+    def stats(self, top: int = TOP_FAILURES) -> list[TaskStats]:
+        for name, task in self.tasks.items():
+            ranked = sorted(self.groups[name].values(), key=lambda s: (-len(s.students), -s.cases, s.summary))
+            task.struggles = ranked[:top]
+        return list(self.tasks.values())
+
+
+def task_stats(results: Iterable[dict[str, Any]], top: int = TOP_FAILURES) -> list[TaskStats]:
+    """Per task, in the grader's order: every graded student's score and the ``top`` most common failures."""
+    tally = TaskTally()
+    for result in results:
+        tally.add(result)
+    return tally.stats(top)
 
 
 def top_causes(stats: list[TaskStats], top: int = TOP_CAUSES) -> list[tuple[str, Struggle]]:
@@ -203,14 +225,16 @@ def student_rows(results: list[dict[str, Any]]) -> list[StudentRow]:
 
 
 def render_html(results: list[dict[str, Any]], similarity: dict[str, Any] | None = None,
-                changed: list[Change] | None = None) -> str:
-    """The class report of these results (as ``batch.load_results`` gives them) as one HTML page.
+                changed: list[Change] | None = None, tasks: list[TaskStats] | None = None) -> str:
+    """The class report of these results as one HTML page.
 
     ``similarity``: the section on similar code (``similarity.report_data``), when there is one;
-    ``changed``: the totals this batch changed (``classdata.changes``).
+    ``changed``: the totals this batch changed (``classdata.changes``); ``tasks``: the tasks'
+    statistics, when ``results`` are the class's rows without their cases (``batch.load_results``;
+    ``batch.write_outputs`` tallies the cases as it reads them), else made from ``results``.
     """
     graded = [r for r in results if r[STAMP]["status"] == GRADED]
-    stats = task_stats(graded)
+    stats = task_stats(graded) if tasks is None else tasks
     totals = [float(r["score"]) for r in graded]
     max_score = max((float(r["max_score"]) for r in results), default=0.0)
     return templates().get_template("class_report.html").render(

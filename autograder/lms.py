@@ -514,10 +514,9 @@ def import_csv(
     return buffer.getvalue()
 
 
-def canvas_feedback_zip(
-    results: dict[str, dict[str, Any]], feedback_html: dict[str, str], out: Path
-) -> list[str]:
-    """``canvas_feedback.zip`` for "Re-Upload Submissions": one HTML file per student with a file.
+def canvas_feedback_zip(results: dict[str, dict[str, Any]], students: Path, out: Path) -> list[str]:
+    """``canvas_feedback.zip`` for "Re-Upload Submissions": one HTML file per student with a file,
+    her ``students/<id>/feedback.html`` (read one at a time).
 
     Each is named ``<name>_[LATE_]<user id>_<file id>_feedback.html`` after the first file of her
     submission, as Canvas reads the user and the file from a name. Returns the students left out
@@ -527,11 +526,9 @@ def canvas_feedback_zip(
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for student, result in sorted(results.items()):
             info = result["batch"].get("lms", {})
-            if not info.get("file_ids") or not student.isdigit() or student not in feedback_html:
+            page = students / student / "feedback.html"
+            if not info.get("file_ids") or not student.isdigit() or not page.is_file():
                 left_out.append(student)
                 continue
-            archive.writestr(
-                f"{info['canvas_prefix']}_{min(info['file_ids'], key=int)}_feedback.html",
-                feedback_html[student],
-            )
+            archive.write(page, f"{info['canvas_prefix']}_{min(info['file_ids'], key=int)}_feedback.html")
     return left_out

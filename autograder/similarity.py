@@ -60,14 +60,14 @@ import re
 import tempfile
 import tokenize
 import zlib
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 
 from .assignment import Assignment, current
 from .atomic import write_atomic
@@ -250,6 +250,10 @@ class Code:
     def units(self) -> list[Unit]:
         return [unit for name, text in sorted(self.files.items()) for unit in units(name, text)]
 
+    def hashes(self) -> np.ndarray:
+        """Its fingerprints' hashes, each once, sorted: shape (n,), int64."""
+        return np.unique(np.fromiter((h for prints in self.prints for _, h in prints), dtype=np.int64))
+
     def where(self, given: frozenset[int] = frozenset()) -> dict[int, list[tuple[int, int]]]:
         """Each fingerprint that is no k-gram of the given code, and where it is: (unit index, position)."""
         found: dict[int, list[tuple[int, int]]] = {}
@@ -395,9 +399,9 @@ class ClassSimilarity:
     mad: float
     common: int  # fingerprints left out as the class's
     left_out: list[tuple[str, str]]  # (student, why)
-    code: dict[str, Code] = field(default_factory=dict)
-    own: dict[str, set[int]] = field(default_factory=dict)  # own fingerprints, per student
+    own: dict[str, np.ndarray] = field(default_factory=dict)  # own fingerprints per student: sorted int64
     given: frozenset[int] = frozenset()
+    load: Callable[[str], Code] | None = None  # a student's code, read again for the pairs shown
 
     @property
     def students(self) -> int:
@@ -427,40 +431,52 @@ def common_limit(submissions: int) -> float:
     return max(COMMON_FLOOR, COMMON_SHARE * submissions)
 
 
-def compare(code: dict[str, Code], given: frozenset[int] = frozenset(),
+def compare(code: Mapping[str, Code], given: frozenset[int] = frozenset(),
             left_out: Sequence[tuple[str, str]] = ()) -> ClassSimilarity:
     """Every pair of these students (id -> code) that shares own code, scored and flagged; see the module."""
-    names = sorted(code)
-    printed = {student: {h for prints in code[student].prints for _, h in prints} - given
-               for student in names}
-    frequency = Counter(h for student in names for h in printed[student])
-    common = {h for h, n in frequency.items() if n > common_limit(len(names))}
-    own = {student: printed[student] - common for student in names}
-    index: dict[int, list[int]] = defaultdict(list)  # own fingerprint -> the students having it, by number
-    for number, student in enumerate(names):
-        for h in own[student]:
-            index[h].append(number)
-    shared: Counter[int] = Counter()  # a * len(names) + b -> own fingerprints students a < b share
-    for numbers in index.values():
-        if len(numbers) > 1:
-            shared.update(a * len(names) + b for a, b in combinations(numbers, 2))
-    keys = np.fromiter(shared.keys(), dtype=np.int64, count=len(shared))
-    counts = np.fromiter(shared.values(), dtype=np.int64, count=len(shared))
-    first, second = np.divmod(keys, max(1, len(names)))
-    sizes = np.array([len(own[student]) for student in names], dtype=np.int64)
-    smaller = np.minimum(sizes[first], sizes[second]) if len(keys) else counts
+    return compare_hashes({student: code[student].hashes() for student in code}, given, left_out,
+                          code.__getitem__)
+
+
+def compare_hashes(hashes: dict[str, np.ndarray], given: frozenset[int] = frozenset(),
+                   left_out: Sequence[tuple[str, str]] = (),
+                   load: Callable[[str], Code] | None = None) -> ClassSimilarity:
+    """``compare`` from each student's fingerprint hashes (``Code.hashes``); ``load`` reads a student's
+    code again, for the pairs the report shows.
+
+    The pairs come from a sparse product: A (students x own fingerprints, 1 where a student
+    has one) times its transpose counts, for every pair, the own fingerprints it shares.
+    Memory goes with the fingerprints and the pairs that share any, never with all pairs.
+    """
+    names = sorted(hashes)
+    given_hashes = np.fromiter(given, dtype=np.int64, count=len(given))
+    printed = [np.setdiff1d(hashes[student], given_hashes, assume_unique=True) for student in names]
+    every, frequency = np.unique(np.concatenate([np.empty(0, np.int64), *printed]), return_counts=True)
+    common = every[frequency > common_limit(len(names))]
+    own = [np.setdiff1d(prints, common, assume_unique=True) for prints in printed]
+    sizes = np.array([len(prints) for prints in own], dtype=np.int64)
+    columns = np.searchsorted(every, np.concatenate([every[:0], *own]))
+    has = scipy.sparse.csr_matrix(
+        (np.ones(len(columns), dtype=np.int32), (np.repeat(np.arange(len(names)), sizes), columns)),
+        shape=(len(names), len(every)))
+    together = scipy.sparse.triu(has @ has.T, k=1).tocoo()  # a < b: each pair once
+    first, second = together.row.astype(np.int64), together.col.astype(np.int64)
+    counts = together.data.astype(np.int64)
+    smaller = np.minimum(sizes[first], sizes[second])
     scores = np.minimum(1.0, counts / np.maximum(MIN_OWN, smaller))
     median = float(np.median(scores)) if len(scores) else 0.0
     mad = float(np.median(np.abs(scores - median))) if len(scores) else 0.0
     threshold = max(MIN_FLAGGED, median + Z_FLAG * 1.4826 * mad)
     order = np.lexsort((second, first, -counts, -scores))  # the last key sorts first; names break ties
     return ClassSimilarity(names, first[order], second[order], scores[order], counts[order], threshold,
-                           median, mad, len(common), sorted(left_out), code, own, given)
+                           median, mad, len(common), sorted(left_out), dict(zip(names, own)), given, load)
 
 
-def class_code(out: Path) -> tuple[dict[str, Code], list[tuple[str, str]]]:
-    """Every student's stored code under ``out/students`` (id -> code), and who is left out, with why."""
-    code, left_out = {}, []
+def class_hashes(out: Path) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
+    """Every student's fingerprint hashes under ``out/students`` (id -> ``Code.hashes``), and who is
+    left out, with why. Each student's code is read once and not kept (``stored_class_code`` reads it
+    again): a class of thousands is never held whole."""
+    hashes, left_out = {}, []
     folders = sorted((out / "students").iterdir()) if (out / "students").is_dir() else []
     for folder in folders:
         record = stored_code(folder)
@@ -468,10 +484,19 @@ def class_code(out: Path) -> tuple[dict[str, Code], list[tuple[str, str]]]:
             continue  # not submitted, or graded before the similarity existed and not in DIR now
         found, why = _code_of(folder, record)
         if found is not None:
-            code[folder.name] = found
+            hashes[folder.name] = found.hashes()
         else:
             left_out.append((folder.name, why))
-    return code, left_out
+    return hashes, left_out
+
+
+def stored_class_code(out: Path, student: str) -> Code:
+    """One student's code as ``class_hashes`` read it (her ``code.json``)."""
+    folder = out / "students" / student
+    code, why = _code_of(folder, stored_code(folder) or {})
+    if code is None:
+        raise CodeError(why)
+    return code
 
 
 # ------------------------------------------------------------------ the outputs
@@ -520,10 +545,10 @@ def report_data(result: ClassSimilarity, shown_pairs: int = SHOWN) -> dict[str, 
     """What report.html's section shows (``similarity.json``): the method, the flagged pairs side by side."""
     pairs = []
     for pair in result.flagged[:shown_pairs]:
-        shared = result.own[pair.a] & result.own[pair.b]
+        shared = set(np.intersect1d(result.own[pair.a], result.own[pair.b], assume_unique=True).tolist())
+        codes = [result.load(student) for student in (pair.a, pair.b)] if result.load else []
         pairs.append({"a": pair.a, "b": pair.b, "similarity": pair.similarity, "shared": pair.shared,
-                      "sides": [side(result.code[s], result.code[s].where(result.given), shared)
-                                for s in (pair.a, pair.b)]})
+                      "sides": [side(code, code.where(result.given), shared) for code in codes]})
     return {"students": result.students, "threshold": result.threshold, "median": result.median,
             "mad": result.mad, "common": result.common, "flagged": len(result.flagged),
             "listed": len(result.listed()), "k": K, "w": W, "left_out": result.left_out, "pairs": pairs}
@@ -546,8 +571,9 @@ def update(out: Path, submissions: dict[str, Path], assignment: Assignment | Non
         kept = stored_code(folder)
         if kept is None or kept.get("submission_sha256") != sha:
             store_code(folder, path, sha, assignment)
-    code, left_out = class_code(out)
-    result = compare(code, all_kgrams(given_units(assignment)), left_out)
+    hashes, left_out = class_hashes(out)
+    result = compare_hashes(hashes, all_kgrams(given_units(assignment)), left_out,
+                            functools.partial(stored_class_code, out))
     write_atomic(out / CSV_NAME, similarity_csv(result))
     write_atomic(out / DATA_NAME, json.dumps(report_data(result)))
     return result

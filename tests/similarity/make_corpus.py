@@ -44,7 +44,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from bugcorpus import STYLES_DIR, load_bug, reference_source  # noqa: E402
 
-from autograder.submission import statement_text  # noqa: E402
+from autograder.similarity import statement_text  # noqa: E402
 from tests.week4 import ASSIGNMENTS, MODULES  # noqa: E402
 
 CLASS = HERE / "class"
