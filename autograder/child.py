@@ -182,7 +182,10 @@ class Executor:
         sys.meta_path.insert(0, self.finder)
         # In-process, modules of those names imported before (the repository's own ``assignments``)
         # step aside while this submission is imported: its names are its own.
-        self.shadowed = {name: sys.modules.pop(name) for name in list(sys.modules)
+        # (Names first: a fresh worker has a thousand modules, and a millisecond is a case's cost.)
+        firsts = {*self.finder.modules, *self.finder.folders}
+        candidates = [name for name in sys.modules if name.partition(".")[0].lower() in firsts]
+        self.shadowed = {name: sys.modules.pop(name) for name in candidates
                          if self.finder.find_spec(name) is not None}
 
     def module(self, module_name: str) -> types.ModuleType:

@@ -112,6 +112,9 @@ def nbgrader_time(folder: Path) -> tuple[datetime | None, str]:
         return None, ""
     try:
         text = stamp.read_bytes()[:200].decode("utf-8").strip()
+        from .nbschema import skip_iri_format_checks
+
+        skip_iri_format_checks()
         from nbgrader.utils import parse_utc  # nbgrader's own reader of what `nbgrader submit` writes
 
         return parse_utc(text).replace(tzinfo=UTC), ""

@@ -44,7 +44,6 @@ import json
 import os
 import shutil
 import stat
-import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -55,6 +54,7 @@ from .assignment import current
 from .batch import GRADER_ERROR, Job, grade_in_parallel
 from .cleanup import LockedFolder
 from .grade import CaseResult, TaskResult
+from .nbschema import skip_iri_format_checks
 from .notebook_grading import cell_feedback
 
 if TYPE_CHECKING:
@@ -222,18 +222,6 @@ def metadata_validator() -> Any:
 
 
 # ---------------------------------------------------------------- the course, through nbgrader's API
-
-
-def skip_iri_format_checks() -> None:
-    """Spare this process the import of ``rfc3987_syntax``: 0.7 s, a tenth of the whole run.
-
-    jsonschema (under nbformat and nbgrader) imports it, when installed, only for its "iri"
-    format checkers, and it builds 38 lark parsers as it is imported
-    (python-jsonschema/jsonschema#1428). No schema of nbformat or nbgrader checks formats.
-    None in ``sys.modules`` makes its import fail as a missing optional package's does,
-    which jsonschema expects; nothing else changes. Too late, and harmless, once it is imported.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 class Course:

@@ -31,11 +31,14 @@ import copy
 from itertools import takewhile
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
 from .assignment import Assignment, Lecture, current
+from .nbschema import skip_iri_format_checks
 from .stubs import BEGIN, END, solution_blocks
+
+skip_iri_format_checks()  # before nbformat's import: a second of it otherwise
+
+import nbformat  # noqa: E402
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook  # noqa: E402
 
 NB_BEGIN, NB_END = "### BEGIN SOLUTION", "### END SOLUTION"
 # nbgrader's default ClearSolutions.code_stub for Python: the release must match nbgrader's own.
