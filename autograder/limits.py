@@ -67,6 +67,9 @@ def apply(limits: dict, count_processes: bool) -> dict[str, int]:
 def main(config: dict) -> None:
     """Drop root, isolate this process further, apply the limits, check what it needs, then serve."""
     uid = config["uid"]
+    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), *config["site"]]
+    # Listed while still root: as the sandbox's user, a folder it may not search is no folder at all.
+    needed = [p for p in sys.path if os.path.isdir(p)] + [config["package"]]
     if uid is not None and os.getuid() == 0:  # a uid of its own, with no group at all
         os.setgroups([])
         os.setgid(uid)
@@ -77,8 +80,7 @@ def main(config: dict) -> None:
     in_force = apply(config["limits"], config["count_processes"])
     os.umask(0o077)
     os.chdir(config["cwd"])
-    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), *config["site"]]
-    for path in [p for p in sys.path if os.path.isdir(p)] + [config["package"]]:
+    for path in needed:
         if not os.access(path, os.R_OK | os.X_OK):
             raise PermissionError(f"the sandbox's user (uid {os.getuid()}) cannot read {path}: the Python "
                                   "installation and the sandbox folder must be readable by that user")

@@ -185,6 +185,16 @@ def test_as_root_the_child_runs_as_a_uid_of_its_own_without_groups(probes):
     assert record["rlimits"]["processes"] == Limits().processes and record["rlimits"]["core"] == 0
 
 
+@pytest.mark.skipif(not AS_ROOT or python_readable_by_others(),
+                    reason="needs a root grader whose Python a uid of no group cannot read")
+def test_an_own_uid_sandbox_whose_python_it_cannot_read_says_which_folder(probes):
+    """Python under /root (pyenv), a sandbox's uid of its own: the reason names what it cannot read,
+    not an import deep inside the child (it said "No module named 'importlib'")."""
+    with pytest.raises(SandboxError, match=r"cannot read /[^:]+: the Python installation"):
+        with sandbox(probes, "own-uid") as box:
+            box.call("probes.echo", [1])
+
+
 @needs_root
 def test_two_sandboxes_never_share_a_uid(probes):
     with sandbox(probes) as first, sandbox(probes) as second:
