@@ -21,9 +21,10 @@ algorithms for document fingerprinting", SIGMOD 2003), applied to Python:
    the class's: a fingerprint found in more than ``COMMON_SHARE`` of the submissions
    (and in more than ``COMMON_FLOOR`` of them, so a small class keeps its evidence)
    is an idiom of the class, not one student's.
-5. **Pairs.** An index from each own fingerprint to the submissions having it gives
-   the pairs that share any, and how many: no all-pairs loop, so a class of 10,000
-   costs what its shared fingerprints cost. A pair's **similarity** is the share of
+5. **Pairs.** A sparse matrix of who has which own fingerprint, times its transpose,
+   gives the pairs that share any, and how many: no all-pairs loop, so a class of
+   10,000 costs what its shared fingerprints cost; made a block of students at a time,
+   and only the pairs the outputs show are kept. A pair's **similarity** is the share of
    the smaller side's own fingerprints that the other side has too, in [0, 1]
    (a side with fewer than ``MIN_OWN`` counts as ``MIN_OWN``: a few lines in
    common are not a copy).
@@ -386,17 +387,20 @@ class Pair:
 
 @dataclass
 class ClassSimilarity:
-    """Every pair of a class that shares own code, most similar first (as arrays: a class of 2,000
-    has a million such pairs), and what the report shows of them."""
+    """The pairs of a class that share own code: how they are spread (``median``, ``mad``, how many
+    ``sharing``), and, most similar first, the pairs kept (as arrays): every flagged pair, then the
+    most similar others up to ``LISTED`` in all. A class of 2,000 has a million pairs that share
+    something; only the few that similarity.csv and the report can show are kept."""
 
     names: list[str]  # the students compared, sorted
-    first: np.ndarray  # per pair, most similar first: its first student's index in ``names``
+    first: np.ndarray  # per kept pair, most similar first: its first student's index in ``names``
     second: np.ndarray  # ... and its second's (first < second)
     scores: np.ndarray  # its similarity
     shared: np.ndarray  # how many own fingerprints it shares
     threshold: float  # the similarity from which a pair is flagged
-    median: float
-    mad: float
+    median: float  # of the similarity of every pair that shares own code
+    mad: float  # ... and its median absolute deviation
+    sharing: int  # pairs that share any own fingerprint
     common: int  # fingerprints left out as the class's
     left_out: list[tuple[str, str]]  # (student, why)
     own: dict[str, np.ndarray] = field(default_factory=dict)  # own fingerprints per student: sorted int64
@@ -408,13 +412,14 @@ class ClassSimilarity:
         return len(self.names)
 
     def top(self, count: int) -> list[Pair]:
-        """The ``count`` most similar pairs."""
+        """The ``count`` most similar pairs (of those kept)."""
         return [Pair(self.names[a], self.names[b], float(score), int(n), bool(score >= self.threshold))
                 for a, b, score, n in zip(self.first[:count], self.second[:count], self.scores[:count],
                                           self.shared[:count])]
 
     @property
     def pairs(self) -> list[Pair]:
+        """Every pair kept: the flagged ones, then the most similar others (``LISTED`` in all, at least)."""
         return self.top(len(self.scores))
 
     @property
@@ -445,8 +450,11 @@ def compare_hashes(hashes: dict[str, np.ndarray], given: frozenset[int] = frozen
     code again, for the pairs the report shows.
 
     The pairs come from a sparse product: A (students x own fingerprints, 1 where a student
-    has one) times its transpose counts, for every pair, the own fingerprints it shares.
-    Memory goes with the fingerprints and the pairs that share any, never with all pairs.
+    has one) times its transpose counts, for every pair, the own fingerprints it shares. It
+    is made ``BLOCK`` students at a time, twice: once for how the similarities are spread
+    (their distinct values and how often each occurs: exact, and small, as a similarity is a
+    ratio of small counts), once for the pairs to keep. Memory goes with the fingerprints, a
+    block's pairs and the pairs kept, never with all the pairs of the class.
     """
     names = sorted(hashes)
     given_hashes = np.fromiter(given, dtype=np.int64, count=len(given))
@@ -459,17 +467,66 @@ def compare_hashes(hashes: dict[str, np.ndarray], given: frozenset[int] = frozen
     has = scipy.sparse.csr_matrix(
         (np.ones(len(columns), dtype=np.int32), (np.repeat(np.arange(len(names)), sizes), columns)),
         shape=(len(names), len(every)))
-    together = scipy.sparse.triu(has @ has.T, k=1).tocoo()  # a < b: each pair once
-    first, second = together.row.astype(np.int64), together.col.astype(np.int64)
-    counts = together.data.astype(np.int64)
-    smaller = np.minimum(sizes[first], sizes[second])
-    scores = np.minimum(1.0, counts / np.maximum(MIN_OWN, smaller))
-    median = float(np.median(scores)) if len(scores) else 0.0
-    mad = float(np.median(np.abs(scores - median))) if len(scores) else 0.0
+
+    spread = [np.unique(scores, return_counts=True) for _, _, _, scores in _pair_blocks(has, sizes)]
+    values, counts = _merged_counts(spread)
+    median = _median(values, counts)
+    mad = _median(*_merged_counts([(np.abs(values - median), counts)]))
     threshold = max(MIN_FLAGGED, median + Z_FLAG * 1.4826 * mad)
-    order = np.lexsort((second, first, -counts, -scores))  # the last key sorts first; names break ties
-    return ClassSimilarity(names, first[order], second[order], scores[order], counts[order], threshold,
-                           median, mad, len(common), sorted(left_out), dict(zip(names, own)), given, load)
+
+    def most_similar(pairs: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        """The flagged pairs and the most similar others, ``LISTED`` at least, most similar first."""
+        order = _most_similar_first(*pairs)
+        keep = order[:max(LISTED, int(np.count_nonzero(pairs[3] >= threshold)))]
+        return tuple(part[keep] for part in pairs)
+
+    none = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+    blocks = [most_similar(block) for block in _pair_blocks(has, sizes)]  # holds each block's best
+    first, second, shared, scores = most_similar(tuple(map(np.concatenate, zip(none, *blocks))))
+    return ClassSimilarity(names, first, second, scores, shared, threshold, median, mad, int(counts.sum()),
+                           len(common), sorted(left_out), dict(zip(names, own)), given, load)
+
+
+BLOCK = 256  # students whose pairs are counted at once: a block's memory is BLOCK x the class's size
+
+
+def _pair_blocks(has: scipy.sparse.csr_matrix, sizes: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+    """(first, second, shared, similarity) of every pair a < b that shares an own fingerprint, in
+    blocks of BLOCK first students."""
+    others = has.T.tocsr()  # once: the product of two CSR matrices is the fast one
+    for start in range(0, has.shape[0], BLOCK):
+        together = (has[start:start + BLOCK] @ others).tocoo()
+        first = together.row.astype(np.int64) + start
+        second = together.col.astype(np.int64)
+        pair = first < second  # each pair once
+        first, second, shared = first[pair], second[pair], together.data[pair].astype(np.int64)
+        scores = np.minimum(1.0, shared / np.maximum(MIN_OWN, np.minimum(sizes[first], sizes[second])))
+        yield first, second, shared, scores
+
+
+def _most_similar_first(first: np.ndarray, second: np.ndarray, shared: np.ndarray,
+                        scores: np.ndarray) -> np.ndarray:
+    """The order of these pairs, most similar first; then most shared; then by names."""
+    return np.lexsort((second, first, -shared, -scores))  # the last key sorts first
+
+
+def _merged_counts(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(values, how often) of several such tables, as one table of distinct sorted values."""
+    values = np.concatenate([np.empty(0), *(v for v, _ in parts)])
+    counts = np.concatenate([np.empty(0, np.int64), *(c for _, c in parts)])
+    distinct, where = np.unique(values, return_inverse=True)
+    return distinct, np.bincount(where, weights=counts, minlength=len(distinct)).astype(np.int64)
+
+
+def _median(values: np.ndarray, counts: np.ndarray) -> float:
+    """The median of the multiset where each of the sorted ``values`` occurs ``counts`` times, as
+    ``np.median`` of it gives it (the mean of the two middle ones); 0.0 when empty."""
+    total = int(counts.sum())
+    if total == 0:
+        return 0.0
+    ends = np.cumsum(counts)  # the multiset's element k is values[first index whose end > k]
+    low, high = (values[np.searchsorted(ends, k, side="right")] for k in ((total - 1) // 2, total // 2))
+    return float((low + high) / 2)
 
 
 def class_hashes(out: Path) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:

@@ -98,8 +98,8 @@ def run(count: int, seed: int) -> None:
         pairs = count * (count - 1) // 2
         print(f"{count} submissions (generated in {made:.1f} s): first run {first:.1f} s "
               f"({1000 * first / count:.1f} ms per submission, reading each one's code), "
-              f"compare only {again:.1f} s; {len(result.pairs)} of {pairs} pairs share own code "
-              f"({100 * len(result.pairs) / pairs:.1f}%), {len(result.flagged)} flagged from "
+              f"compare only {again:.1f} s; {result.sharing} of {pairs} pairs share own code "
+              f"({100 * result.sharing / pairs:.1f}%), {len(result.flagged)} flagged from "
               f"{result.threshold:.2f}, {result.common} fingerprints common to the class")
 
 

@@ -9,11 +9,14 @@ grading it: the grading of a class is ``test_batch``'s.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import shutil
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder import cli, similarity
@@ -260,3 +263,39 @@ def test_a_grader_failure_on_one_submission_leaves_out_that_one_alone(tmp_path, 
     result = similarity.update(out, _graded_class(src, out))
     assert result.left_out == [("c", "its code could not be compared (grader error: RuntimeError)")]
     assert [(p.a, p.b, p.similarity) for p in result.pairs] == [("a", "b", 1.0)]
+
+
+def test_the_pairs_counted_a_block_at_a_time_are_those_of_all_pairs_at_once(monkeypatch):
+    """Median, deviation, threshold, and the pairs kept (every flagged one, then the most similar
+    others) as plain Python finds them over every pair, with blocks of 7 students (a class of 60)."""
+    rng = np.random.default_rng(3)
+    groups = [rng.integers(-2**62, 2**62, size=60) for _ in range(6)]  # six sources of code, copied
+    hashes = {f"s{i:02}": np.unique(np.concatenate([rng.choice(groups[i % 6], size=int(rng.integers(5, 50))),
+                                                    rng.integers(-2**62, 2**62, size=10)]))
+              for i in range(60)}
+    for i in (10, 20, 45):  # three copies, each across a block's border or not
+        extra = rng.integers(-2**62, 2**62, 3)
+        hashes[f"s{i + 1:02}"] = np.unique(np.concatenate([hashes[f"s{i:02}"], extra]))
+    monkeypatch.setattr(similarity, "BLOCK", 7)
+    result = similarity.compare_hashes(hashes)
+
+    printed = {s: set(h.tolist()) for s, h in hashes.items()}
+    frequency = Counter(h for prints in printed.values() for h in prints)
+    common = {h for h, n in frequency.items() if n > similarity.common_limit(len(printed))}
+    own = {s: prints - common for s, prints in printed.items()}
+    assert result.common == len(common) > 0
+    every = []
+    for a, b in itertools.combinations(sorted(own), 2):
+        if shared := len(own[a] & own[b]):
+            score = min(1.0, shared / max(similarity.MIN_OWN, min(len(own[a]), len(own[b]))))
+            every.append((a, b, score, shared))
+    scores = np.array([score for *_, score, _ in every])
+    median = float(np.median(scores))
+    deviation = float(np.median(abs(scores - median)))
+    threshold = max(similarity.MIN_FLAGGED, median + similarity.Z_FLAG * 1.4826 * deviation)
+    assert (result.sharing, result.median, result.threshold) == (len(every), median, threshold)
+    ranked = sorted(every, key=lambda p: (-p[2], -p[3], p[0], p[1]))
+    flagged = sum(score >= threshold for *_, score, _ in every)
+    kept = [(p.a, p.b, p.similarity, p.shared) for p in result.pairs]
+    assert kept == ranked[:max(similarity.LISTED, flagged)]
+    assert 0 < flagged < len(result.pairs) < len(every)
