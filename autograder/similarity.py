@@ -81,7 +81,7 @@ COMMON_FLOOR = 5  # ... and in more than this many: a small class keeps its evid
 MIN_OWN = 20  # own fingerprints a side counts as at least, in a pair's denominator
 Z_FLAG = 3.5  # robust z-score above which a pair is flagged (Iglewicz and Hoaglin's outlier cut)
 MIN_FLAGGED = 0.25  # ... and the similarity it must reach, when the class shares little
-LISTED = 100  # rows of similarity.csv at most: the flagged pairs, then the most similar others
+LISTED = 100  # rows of similarity.csv: the flagged pairs, then the most similar others (or all flagged)
 SHOWN = 20  # flagged pairs shown side by side in report.html (the most similar first)
 CODE = "code.json"  # beside result.json: the student's code as graded
 CODE_VERSION = 1
@@ -451,10 +451,10 @@ def compare_hashes(hashes: dict[str, np.ndarray], given: frozenset[int] = frozen
 
     The pairs come from a sparse product: A (students x own fingerprints, 1 where a student
     has one) times its transpose counts, for every pair, the own fingerprints it shares. It
-    is made ``BLOCK`` students at a time, twice: once for how the similarities are spread
-    (their distinct values and how often each occurs: exact, and small, as a similarity is a
-    ratio of small counts), once for the pairs to keep. Memory goes with the fingerprints, a
-    block's pairs and the pairs kept, never with all the pairs of the class.
+    is made a block of students at a time (``PAIRS_PER_BLOCK``), twice: once for how the
+    similarities are spread (their distinct values and how often each occurs: exact, and
+    small, as a similarity is a ratio of small counts), once for the pairs to keep. Memory
+    goes with the fingerprints, a block's pairs and the pairs kept, never with all the pairs.
     """
     names = sorted(hashes)
     given_hashes = np.fromiter(given, dtype=np.int64, count=len(given))
@@ -487,15 +487,16 @@ def compare_hashes(hashes: dict[str, np.ndarray], given: frozenset[int] = frozen
                            len(common), sorted(left_out), dict(zip(names, own)), given, load)
 
 
-BLOCK = 256  # students whose pairs are counted at once: a block's memory is BLOCK x the class's size
+PAIRS_PER_BLOCK = 1 << 16  # pairs counted at once, at most: a block's memory, whatever the class's size
 
 
 def _pair_blocks(has: scipy.sparse.csr_matrix, sizes: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
     """(first, second, shared, similarity) of every pair a < b that shares an own fingerprint, in
-    blocks of BLOCK first students."""
+    blocks of first students (as many as make ``PAIRS_PER_BLOCK`` pairs with the whole class)."""
     others = has.T.tocsr()  # once: the product of two CSR matrices is the fast one
-    for start in range(0, has.shape[0], BLOCK):
-        together = (has[start:start + BLOCK] @ others).tocoo()
+    block = max(1, PAIRS_PER_BLOCK // max(1, has.shape[0]))
+    for start in range(0, has.shape[0], block):
+        together = (has[start:start + block] @ others).tocoo()
         first = together.row.astype(np.int64) + start
         second = together.col.astype(np.int64)
         pair = first < second  # each pair once

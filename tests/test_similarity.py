@@ -276,7 +276,7 @@ def test_the_pairs_counted_a_block_at_a_time_are_those_of_all_pairs_at_once(monk
     for i in (10, 20, 45):  # three copies, each across a block's border or not
         extra = rng.integers(-2**62, 2**62, 3)
         hashes[f"s{i + 1:02}"] = np.unique(np.concatenate([hashes[f"s{i:02}"], extra]))
-    monkeypatch.setattr(similarity, "BLOCK", 7)
+    monkeypatch.setattr(similarity, "PAIRS_PER_BLOCK", 7 * 60)  # blocks of 7 students
     result = similarity.compare_hashes(hashes)
 
     printed = {s: set(h.tolist()) for s, h in hashes.items()}
