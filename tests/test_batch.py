@@ -392,9 +392,12 @@ def test_ctrl_c_keeps_what_is_finished(tmp_path):
     for number in range(30):
         write_submission(src / f"student{number:02}")
     env = {**os.environ, "TMPDIR": str(tmp)}  # the sandboxes' folders land here: it must end empty
+    # Started as from a terminal: a suite run in the background (`make test &`) ignores SIGINT, and a
+    # process started with SIGINT ignored keeps ignoring it (as Python, and a background job, should).
     process = subprocess.Popen([sys.executable, "-m", "autograder", "batch", str(src), "--out", str(out)],
                                cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while not list(out.glob("students/*/result.json")) and time.monotonic() < deadline:
