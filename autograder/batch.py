@@ -616,8 +616,8 @@ def write_outputs(out: Path, notices: list[str] | None = None) -> tuple[Path, Pa
     changed since the last gradebook is added to ``notices`` (and shown in the report).
 
     The results are read once, one at a time: each writes its rows of cases.csv and adds its
-    cases to the tasks' statistics, and only its class row is kept, so the memory this takes
-    grows by about ten kilobytes per student, not by the size of her result.
+    cases to the tasks' statistics, and only its class row is kept (about 3 KB), so the memory
+    this takes does not grow by the size of each result.
     """
     from .classdata import CASES_COLUMNS, CASES_CSV, case_rows, changes, previous_totals
     from .classreport import TaskTally, render_html  # here: matplotlib is slow; workers never need it

@@ -17,8 +17,8 @@ stamp), so the report can be rebuilt at any time from OUT alone: the class's row
 without their cases, and the tasks' statistics tallied case by case as the results
 were read (``TaskTally``), so that a class of thousands is never held in memory
 whole. The statistics count the graded submissions only: one that could not be
-loaded says nothing about a task. A task's pass rate is the
-share of students who passed all its cases.
+loaded says nothing about a task. A task's pass rate is the share of students who
+passed all its cases.
 
 The page has no external resource: the style is inline, the histogram is a PNG
 drawn on matplotlib's Agg canvas, embedded as base64, and the tasks' bars are
